@@ -1,0 +1,157 @@
+/* sign.c -- RPC signature v1: percent-encoding, canonical query, HMAC-SHA1. */
+#include "sign.h"
+
+#include "cbn_error.h"
+
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+#include <openssl/rand.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static int unreserved(unsigned char c)
+{
+  return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+         c == '-' || c == '_' || c == '.' || c == '~';
+}
+
+void sign_percent_encode(struct strbuf *out, const char *s, size_t len)
+{
+  static const char hex[] = "0123456789ABCDEF";
+  strbuf_grow(out, len * 3);
+  for (size_t i = 0; i < len; i++) {
+    unsigned char c = (unsigned char)s[i];
+    if (unreserved(c)) {
+      out->buf[out->len++] = (char)c;
+    } else {
+      out->buf[out->len++] = '%';
+      out->buf[out->len++] = hex[c >> 4];
+      out->buf[out->len++] = hex[c & 15];
+    }
+  }
+  out->buf[out->len] = '\0';
+}
+
+static int cmp_param_ptr(const void *a, const void *b)
+{
+  const struct param *pa = *(const struct param *const *)a;
+  const struct param *pb = *(const struct param *const *)b;
+  return strcmp(pa->name, pb->name);
+}
+
+void sign_canonical_query(struct strbuf *out, const struct params *p)
+{
+  const struct param *stack[64];
+  const struct param **order = p->n <= 64 ? stack : cbn_xmalloc(p->n * sizeof(*order));
+  size_t n = 0;
+  for (size_t i = 0; i < p->n; i++)
+    if (strcmp(p->items[i].name, "Signature"))
+      order[n++] = &p->items[i];
+  qsort(order, n, sizeof(*order), cmp_param_ptr);
+  for (size_t i = 0; i < n; i++) {
+    if (i)
+      strbuf_addch(out, '&');
+    sign_percent_encode(out, order[i]->name, strlen(order[i]->name));
+    strbuf_addch(out, '=');
+    sign_percent_encode(out, order[i]->value, strlen(order[i]->value));
+  }
+  if (order != stack)
+    free(order);
+}
+
+void sign_string_to_sign(struct strbuf *out, const char *method, const struct params *p)
+{
+  struct strbuf cq = STRBUF_INIT;
+  sign_canonical_query(&cq, p);
+  strbuf_addstr(out, method);
+  strbuf_addstr(out, "&%2F&");
+  sign_percent_encode(out, cq.buf, cq.len);
+  strbuf_release(&cq);
+}
+
+void sign_hmac_sha1_b64(char out[SIGN_V1_LEN], const char *key, size_t keylen,
+                        const char *msg, size_t msglen)
+{
+  unsigned char md[EVP_MAX_MD_SIZE];
+  unsigned int mdlen = 0;
+  if (!HMAC(EVP_sha1(), key, (int)keylen, (const unsigned char *)msg, msglen, md, &mdlen)) {
+    out[0] = '\0';
+    return;
+  }
+  EVP_EncodeBlock((unsigned char *)out, md, (int)mdlen);
+}
+
+void sign_v1(char out[SIGN_V1_LEN], const char *method, const struct params *p,
+             const char *secret, struct strbuf *sts)
+{
+  struct strbuf msg = STRBUF_INIT, key = STRBUF_INIT;
+  sign_string_to_sign(&msg, method, p);
+  strbuf_addstr(&key, secret);
+  strbuf_addch(&key, '&');
+  sign_hmac_sha1_b64(out, key.buf, key.len, msg.buf, msg.len);
+  if (sts)
+    strbuf_add(sts, msg.buf, msg.len);
+  /* The key holds the secret: wipe it before it goes back to the heap. */
+  OPENSSL_cleanse(key.buf, key.len);
+  strbuf_release(&key);
+  strbuf_release(&msg);
+}
+
+int sign_nonce(char out[SIGN_NONCE_LEN])
+{
+  unsigned char raw[16];
+  static const char hex[] = "0123456789abcdef";
+  if (RAND_bytes(raw, sizeof(raw)) != 1) {
+    out[0] = '\0';
+    return CBN_ECRYPTO;
+  }
+  for (size_t i = 0; i < sizeof(raw); i++) {
+    out[2 * i] = hex[raw[i] >> 4];
+    out[2 * i + 1] = hex[raw[i] & 15];
+  }
+  out[32] = '\0';
+  return 0;
+}
+
+void sign_timestamp(char out[SIGN_TIMESTAMP_LEN], time_t t)
+{
+  struct tm tm;
+  gmtime_r(&t, &tm);
+  strftime(out, SIGN_TIMESTAMP_LEN, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+int sign_parse_timestamp(const char *s, time_t *t)
+{
+  struct tm tm;
+  memset(&tm, 0, sizeof(tm));
+  if (strlen(s) != 20)
+    return CBN_EPARSE;
+  static const char shape[] = "dddd-dd-ddTdd:dd:ddZ";
+  for (int i = 0; i < 20; i++) {
+    if (shape[i] == 'd' ? (s[i] < '0' || s[i] > '9') : s[i] != shape[i])
+      return CBN_EPARSE;
+  }
+  tm.tm_year = atoi(s) - 1900;
+  tm.tm_mon = atoi(s + 5) - 1;
+  tm.tm_mday = atoi(s + 8);
+  tm.tm_hour = atoi(s + 11);
+  tm.tm_min = atoi(s + 14);
+  tm.tm_sec = atoi(s + 17);
+  if (tm.tm_mon < 0 || tm.tm_mon > 11 || tm.tm_mday < 1 || tm.tm_mday > 31 ||
+      tm.tm_hour > 23 || tm.tm_min > 59 || tm.tm_sec > 60)
+    return CBN_EPARSE;
+  *t = timegm(&tm);
+  return 0;
+}
+
+void sign_v1_encode_request(struct strbuf *out, const char *method,
+                            const struct params *p, const char *secret)
+{
+  char sig[SIGN_V1_LEN];
+  sign_v1(sig, method, p, secret, NULL);
+  sign_canonical_query(out, p);
+  strbuf_addstr(out, "&Signature=");
+  sign_percent_encode(out, sig, strlen(sig));
+}
