@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 
 struct http_client {
   CURL *curl;
@@ -36,6 +37,7 @@ void http_response_init(struct http_response *r)
   r->status = 0;
   strbuf_init(&r->body, 0);
   r->retry_after_ms = -1;
+  r->server_date = 0;
   r->error[0] = '\0';
 }
 
@@ -61,6 +63,15 @@ static size_t on_header(char *data, size_t size, size_t nmemb, void *userp)
   struct http_client *c = userp;
   size_t n = size * nmemb;
   static const char name[] = "x-acs-retry-after:";
+  static const char date[] = "date:";
+  if (n > sizeof(date) - 1 && n < 128 && !strncasecmp(data, date, sizeof(date) - 1)) {
+    char tmp[128];
+    memcpy(tmp, data + sizeof(date) - 1, n - (sizeof(date) - 1));
+    tmp[n - (sizeof(date) - 1)] = '\0';
+    time_t t = curl_getdate(tmp, NULL);
+    if (t > 0)
+      c->cur->server_date = (long long)t;
+  }
   if (n > sizeof(name) - 1 && !strncasecmp(data, name, sizeof(name) - 1)) {
     char tmp[32];
     size_t vlen = n - (sizeof(name) - 1);
@@ -74,6 +85,14 @@ static size_t on_header(char *data, size_t size, size_t nmemb, void *userp)
       c->cur->retry_after_ms = v;
   }
   return n;
+}
+
+static int on_progress(void *userp, curl_off_t dltotal, curl_off_t dlnow, curl_off_t ultotal,
+                       curl_off_t ulnow)
+{
+  (void)dltotal, (void)dlnow, (void)ultotal, (void)ulnow;
+  struct http_client *c = userp;
+  return c->opts.abort_flag && *c->opts.abort_flag ? 1 : 0;
 }
 
 /* Add the user's CA bundle to the store curl already filled with the
@@ -118,6 +137,11 @@ struct http_client *http_client_new(const struct http_options *opts)
   curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, on_header);
   curl_easy_setopt(h, CURLOPT_HEADERDATA, c);
   curl_easy_setopt(h, CURLOPT_ERRORBUFFER, c->errbuf);
+  if (opts->abort_flag) {
+    curl_easy_setopt(h, CURLOPT_NOPROGRESS, 0L);
+    curl_easy_setopt(h, CURLOPT_XFERINFOFUNCTION, on_progress);
+    curl_easy_setopt(h, CURLOPT_XFERINFODATA, c);
+  }
   if (opts->ca_bundle) {
     curl_easy_setopt(h, CURLOPT_SSL_CTX_FUNCTION, add_ca_bundle);
     curl_easy_setopt(h, CURLOPT_SSL_CTX_DATA, (void *)opts->ca_bundle);
@@ -144,6 +168,7 @@ int http_post_form(struct http_client *c, const char *url, const char *body, siz
   strbuf_reset(&resp->body);
   resp->status = 0;
   resp->retry_after_ms = -1;
+  resp->server_date = 0;
   resp->error[0] = '\0';
   c->cur = resp;
   c->too_big = 0;
@@ -163,6 +188,8 @@ int http_post_form(struct http_client *c, const char *url, const char *body, siz
              HTTP_BODY_MAX);
     return CBN_ETOOBIG;
   }
+  if (rc == CURLE_ABORTED_BY_CALLBACK)
+    return CBN_ECANCELED;
   if (rc == CURLE_OPERATION_TIMEDOUT)
     return CBN_ETIMEDOUT;
   return CBN_ENET;

@@ -25,12 +25,15 @@ struct http_options {
   long connect_timeout_ms; /* connection set-up */
   const char *ca_bundle;   /* extra trust anchors (PEM file) or NULL */
   const char *user_agent;  /* e.g. "cbn-batch/0.1.0" */
+  const volatile int *abort_flag; /* when it becomes non-zero, a transfer in
+                                     progress is abandoned (CBN_ECANCELED); may be NULL */
 };
 
 struct http_response {
   long status;             /* HTTP status, 0 if no answer arrived */
   struct strbuf body;      /* the body, at most HTTP_BODY_MAX bytes */
   int64_t retry_after_ms;  /* x-acs-retry-after header, -1 if absent */
+  long long server_date;   /* the Date header as Unix time, 0 if absent (clock skew) */
   char error[256];         /* transport failure in words, "" on success */
 };
 
@@ -50,7 +53,8 @@ void http_response_release(struct http_response *r);
 
 /* POST body (len bytes) to url. Fills resp (reset first). Returns 0 when an
  * HTTP answer arrived (whatever its status), CBN_ETIMEDOUT on a timeout,
- * CBN_ETOOBIG when the body exceeded HTTP_BODY_MAX, CBN_ENET on any other
+ * CBN_ETOOBIG when the body exceeded HTTP_BODY_MAX,
+ * CBN_ECANCELED when *abort_flag became non-zero, CBN_ENET on any other
  * transport failure (resp->error says what). */
 int http_post_form(struct http_client *c, const char *url, const char *body, size_t len,
                    struct http_response *resp);

@@ -1,3 +1,4 @@
+/* CBN_TEST_THREADS */
 /* test_workq.c -- the bounded queue and the reorder outbox under real threads
  * (also run under ThreadSanitizer: see README). */
 #include "cbn_error.h"
