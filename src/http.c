@@ -92,7 +92,7 @@ static int on_progress(void *userp, curl_off_t dltotal, curl_off_t dlnow, curl_o
 {
   (void)dltotal, (void)dlnow, (void)ultotal, (void)ulnow;
   struct http_client *c = userp;
-  return c->opts.abort_flag && *c->opts.abort_flag ? 1 : 0;
+  return c->opts.abort_flag && atomic_load(c->opts.abort_flag) ? 1 : 0;
 }
 
 /* Add the user's CA bundle to the store curl already filled with the

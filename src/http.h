@@ -16,6 +16,7 @@
 
 #include "strbuf.h"
 
+#include <stdatomic.h>
 #include <stdint.h>
 
 #define HTTP_BODY_MAX (1024 * 1024)
@@ -25,7 +26,7 @@ struct http_options {
   long connect_timeout_ms; /* connection set-up */
   const char *ca_bundle;   /* extra trust anchors (PEM file) or NULL */
   const char *user_agent;  /* e.g. "cbn-batch/0.1.0" */
-  const volatile int *abort_flag; /* when it becomes non-zero, a transfer in
+  const atomic_int *abort_flag;  /* when it becomes non-zero, a transfer in
                                      progress is abandoned (CBN_ECANCELED); may be NULL */
 };
 
