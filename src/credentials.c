@@ -1,4 +1,4 @@
-/* credentials.c -- the --profile / env / CLI config file chain, secrets kept out of every message. */
+/* credentials.c -- the --profile / env / config file chain; secrets kept out of messages. */
 #include "credentials.h"
 
 #include "cbn_error.h"
@@ -22,7 +22,7 @@
 #define CONFIG_MAX_BYTES (16 * 1024 * 1024)
 
 static int fail(int code, char *err, size_t errlen, const char *fmt, ...)
-  __attribute__((format(printf, 4, 5)));
+    __attribute__((format(printf, 4, 5)));
 
 static int fail(int code, char *err, size_t errlen, const char *fmt, ...)
 {
@@ -178,8 +178,9 @@ static int from_profile(struct credentials *c, json_t *root, const char *path, c
     strbuf_addf(&names, "%s'%s'", names.len ? ", " : "", pn);
   }
   if (!found) {
-    int rc = fail(CBN_EINVAL, err, errlen, "profile '%s' (%s) not found in '%s'; profiles there: %s",
-                  name, how, path, names.len ? names.buf : "none");
+    int rc =
+        fail(CBN_EINVAL, err, errlen, "profile '%s' (%s) not found in '%s'; profiles there: %s",
+             name, how, path, names.len ? names.buf : "none");
     strbuf_release(&names);
     return rc;
   }
@@ -194,8 +195,10 @@ static int from_profile(struct credentials *c, json_t *root, const char *path, c
   const char *id = str_member(found, "access_key_id");
   const char *secret = str_member(found, "access_key_secret");
   const char *token = sts ? str_member(found, "sts_token") : NULL;
-  const char *missing = !id ? "access_key_id" : !secret ? "access_key_secret"
-                        : sts && !token ? "sts_token" : NULL;
+  const char *missing = !id             ? "access_key_id"
+                        : !secret       ? "access_key_secret"
+                        : sts && !token ? "sts_token"
+                                        : NULL;
   if (missing)
     return fail(CBN_EINVAL, err, errlen, "profile '%s' in '%s' (mode %s): '%s' is missing or empty",
                 name, path, sts ? "StsToken" : "AK", missing);
@@ -247,8 +250,7 @@ int credentials_load(struct credentials *c, const char *profile,
     else {
       rc = from_file(c, path.buf, profile, "--profile", err, errlen);
       if (rc == 1)
-        rc = fail(CBN_EINVAL, err, errlen, "--profile '%s': '%s': no such file", profile,
-                  path.buf);
+        rc = fail(CBN_EINVAL, err, errlen, "--profile '%s': '%s': no such file", profile, path.buf);
     }
     goto out;
   }

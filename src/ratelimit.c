@@ -1,4 +1,4 @@
-/* ratelimit.c -- a booking token bucket in integer milli/micro-requests, with AIMD rate control. */
+/* ratelimit.c -- a booking token bucket in integer units, with AIMD rate control. */
 #include "ratelimit.h"
 
 #include "cbn_error.h"

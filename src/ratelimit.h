@@ -51,21 +51,21 @@ struct ratelimit {
   int64_t ceiling_mt_per_s; /* configured rate, milli-requests/s, >= 1 */
   int64_t burst_units;      /* bucket capacity, burst * RATELIMIT_UNIT */
   /* tuning, set to the defaults by ratelimit_init */
-  int64_t floor_mt_per_s;   /* never decrease below this (default 100 = 0.1/s, or the ceiling if lower) */
-  int decrease_permille;    /* on throttling, rate *= this / 1000 (default 700) */
-  int64_t cooldown_ms;      /* at most one decrease per this many ms (default 1000) */
-  int recover_permille;     /* per second without throttling, rate += ceiling * this / 1000 (default 50) */
-  int64_t max_ahead_ms;     /* do not book a slot further ahead than this (default 30000) */
+  int64_t floor_mt_per_s; /* never cut below (default 100 = 0.1/s, or the ceiling) */
+  int decrease_permille;  /* on throttling, rate *= this / 1000 (default 700) */
+  int64_t cooldown_ms;    /* at most one decrease per this many ms (default 1000) */
+  int recover_permille;   /* per quiet second, rate += ceiling * this/1000 (default 50) */
+  int64_t max_ahead_ms;   /* do not book a slot further ahead than this (default 30000) */
   /* state, under lock */
-  int64_t rate_mt_per_s;    /* current rate, floor..ceiling */
-  int64_t level_units;      /* bucket level incl. booked slots, >= 0 */
-  int64_t last_ms;          /* time the level was last drained to */
+  int64_t rate_mt_per_s;      /* current rate, floor..ceiling */
+  int64_t level_units;        /* bucket level incl. booked slots, >= 0 */
+  int64_t last_ms;            /* time the level was last drained to */
   int64_t base_rate_mt_per_s; /* rate right after the last throttling answer */
-  int64_t base_ms;          /* time of the last throttling answer (recovery origin) */
-  int64_t last_decrease_ms; /* time of the last counted decrease */
-  int throttled_once;       /* base_ms and last_decrease_ms are meaningful */
-  int started;              /* last_ms is meaningful */
-  uint64_t decreases;       /* counted decreases, for stats */
+  int64_t base_ms;            /* time of the last throttling answer (recovery origin) */
+  int64_t last_decrease_ms;   /* time of the last counted decrease */
+  int throttled_once;         /* base_ms and last_decrease_ms are meaningful */
+  int started;                /* last_ms is meaningful */
+  uint64_t decreases;         /* counted decreases, for stats */
 };
 
 /* Set up rl for rate_per_s requests per second (decimal allowed, 0.001 to

@@ -1,4 +1,4 @@
-/* results_writer.c -- results CSV rows: input columns, then the result; minimal quoting, formula-safe server values. */
+/* results_writer.c -- results CSV rows: minimal quoting, formula-safe server values. */
 #include "results_writer.h"
 
 #include "cbn_error.h"
@@ -10,7 +10,7 @@
 #include <unistd.h>
 
 static const char *const column_names[RESULTS_NCOLUMNS] = {
-  "Status", "FlowLogId", "RequestId", "ErrorCode", "ErrorMessage", "Attempts", "ClientToken",
+    "Status", "FlowLogId", "RequestId", "ErrorCode", "ErrorMessage", "Attempts", "ClientToken",
 };
 
 const char *results_column_name(enum results_column c)
@@ -158,13 +158,27 @@ int results_writer_row(struct results_writer *w, const char *const *cells, size_
     if (i)
       strbuf_addch(&w->line, w->delimiter);
     switch (c->result) {
-    case RESULTS_STATUS: add_field(&w->line, job_status_name(res->status), w->delimiter, 0); break;
-    case RESULTS_FLOWLOG_ID: add_field(&w->line, res->flowlog_id, w->delimiter, 1); break;
-    case RESULTS_REQUEST_ID: add_field(&w->line, res->request_id, w->delimiter, 1); break;
-    case RESULTS_ERROR_CODE: add_field(&w->line, res->error_code, w->delimiter, 1); break;
-    case RESULTS_ERROR_MESSAGE: add_field(&w->line, res->error_message, w->delimiter, 1); break;
-    case RESULTS_ATTEMPTS: add_field(&w->line, attempts, w->delimiter, 0); break;
-    case RESULTS_CLIENT_TOKEN: add_field(&w->line, client_token, w->delimiter, 0); break;
+    case RESULTS_STATUS:
+      add_field(&w->line, job_status_name(res->status), w->delimiter, 0);
+      break;
+    case RESULTS_FLOWLOG_ID:
+      add_field(&w->line, res->flowlog_id, w->delimiter, 1);
+      break;
+    case RESULTS_REQUEST_ID:
+      add_field(&w->line, res->request_id, w->delimiter, 1);
+      break;
+    case RESULTS_ERROR_CODE:
+      add_field(&w->line, res->error_code, w->delimiter, 1);
+      break;
+    case RESULTS_ERROR_MESSAGE:
+      add_field(&w->line, res->error_message, w->delimiter, 1);
+      break;
+    case RESULTS_ATTEMPTS:
+      add_field(&w->line, attempts, w->delimiter, 0);
+      break;
+    case RESULTS_CLIENT_TOKEN:
+      add_field(&w->line, client_token, w->delimiter, 0);
+      break;
     default:
       add_field(&w->line, (size_t)c->input_index < ncells ? cells[c->input_index] : "",
                 w->delimiter, 0);

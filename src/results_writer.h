@@ -70,10 +70,10 @@ struct results_writer {
   size_t ninput;                   /* the input header's column count */
   struct results_writer_col *cols; /* the output columns, in order */
   size_t ncols;
-  char **names;                    /* owned copies of the input header */
-  struct strbuf line;              /* the row being built */
-  int failed;                      /* sticky: a write failed */
-  char err[256];                   /* why, once failed */
+  char **names;       /* owned copies of the input header */
+  struct strbuf line; /* the row being built */
+  int failed;         /* sticky: a write failed */
+  char err[256];      /* why, once failed */
 };
 
 /* The canonical name of a result column ("Status", ...). */

@@ -12,28 +12,28 @@ struct code_rule {
 
 /* Checked in order; first match wins. */
 static const struct code_rule code_rules[] = {
-  /* throttling: retry and slow the pool */
-  {"Throttling*", RETRY_THROTTLED},
-  {"Rejected.Throttling", RETRY_THROTTLED},
-  /* transient server states */
-  {"ServiceUnavailable", RETRY_TRANSIENT},
-  {"InternalError", RETRY_TRANSIENT},
-  {"Operation.Blocking", RETRY_TRANSIENT},
-  {"IncorrectStatus.*", RETRY_TRANSIENT},
-  {"LOCK_ERROR", RETRY_TRANSIENT},
-  {"SignatureNonceUsed", RETRY_TRANSIENT},
-  /* the envelope is wrong for every row: stop the run */
-  {"InvalidAccessKeyId.*", RETRY_FATAL},
-  {"InvalidAccessKeySecret", RETRY_FATAL},
-  {"SignatureDoesNotMatch", RETRY_FATAL},
-  {"IncompleteSignature", RETRY_FATAL},
-  {"InvalidSignatureMethod", RETRY_FATAL},
-  {"InvalidTimeStamp.*", RETRY_FATAL},
-  {"InvalidSecurityToken.*", RETRY_FATAL},
-  {"MissingSecurityToken", RETRY_FATAL},
-  {"Forbidden*", RETRY_FATAL},
-  {"InvalidVersion", RETRY_FATAL},
-  {"InvalidAction.NotFound", RETRY_FATAL},
+    /* throttling: retry and slow the pool */
+    {"Throttling*", RETRY_THROTTLED},
+    {"Rejected.Throttling", RETRY_THROTTLED},
+    /* transient server states */
+    {"ServiceUnavailable", RETRY_TRANSIENT},
+    {"InternalError", RETRY_TRANSIENT},
+    {"Operation.Blocking", RETRY_TRANSIENT},
+    {"IncorrectStatus.*", RETRY_TRANSIENT},
+    {"LOCK_ERROR", RETRY_TRANSIENT},
+    {"SignatureNonceUsed", RETRY_TRANSIENT},
+    /* the envelope is wrong for every row: stop the run */
+    {"InvalidAccessKeyId.*", RETRY_FATAL},
+    {"InvalidAccessKeySecret", RETRY_FATAL},
+    {"SignatureDoesNotMatch", RETRY_FATAL},
+    {"IncompleteSignature", RETRY_FATAL},
+    {"InvalidSignatureMethod", RETRY_FATAL},
+    {"InvalidTimeStamp.*", RETRY_FATAL},
+    {"InvalidSecurityToken.*", RETRY_FATAL},
+    {"MissingSecurityToken", RETRY_FATAL},
+    {"Forbidden*", RETRY_FATAL},
+    {"InvalidVersion", RETRY_FATAL},
+    {"InvalidAction.NotFound", RETRY_FATAL},
 };
 
 static int code_matches(const char *pattern, const char *code)
@@ -85,11 +85,16 @@ enum retry_class retry_classify(int transport_error, long http_status, const cha
 const char *retry_class_name(enum retry_class c)
 {
   switch (c) {
-  case RETRY_OK: return "ok";
-  case RETRY_TRANSIENT: return "transient";
-  case RETRY_THROTTLED: return "throttled";
-  case RETRY_FINAL: return "final";
-  case RETRY_FATAL: return "fatal";
+  case RETRY_OK:
+    return "ok";
+  case RETRY_TRANSIENT:
+    return "transient";
+  case RETRY_THROTTLED:
+    return "throttled";
+  case RETRY_FINAL:
+    return "final";
+  case RETRY_FATAL:
+    return "fatal";
   }
   return "unknown";
 }
@@ -123,11 +128,15 @@ int retry_should_retry(const struct retry_policy *p, enum retry_class c, int att
 const char *retry_local_code(int transport_error)
 {
   switch (transport_error) {
-  case CBN_ETIMEDOUT: return RETRY_CODE_TIMEOUT;
-  case CBN_ECANCELED: return RETRY_CODE_INTERRUPTED;
+  case CBN_ETIMEDOUT:
+    return RETRY_CODE_TIMEOUT;
+  case CBN_ECANCELED:
+    return RETRY_CODE_INTERRUPTED;
   case CBN_EPARSE:
   case CBN_ETOOBIG:
-  case CBN_EHTTP: return RETRY_CODE_INVALID_RESPONSE;
-  default: return RETRY_CODE_NETWORK;
+  case CBN_EHTTP:
+    return RETRY_CODE_INVALID_RESPONSE;
+  default:
+    return RETRY_CODE_NETWORK;
   }
 }

@@ -41,12 +41,13 @@ enum retry_class {
 
 /* Our own stable ErrorCode values for failures that have no API Code
  * (DESIGN.md §4). */
-#define RETRY_CODE_NETWORK "NetworkError"        /* connection refused/reset, DNS, TLS */
-#define RETRY_CODE_TIMEOUT "Timeout"             /* no complete answer within --timeout */
-#define RETRY_CODE_INVALID_RESPONSE "InvalidResponse" /* body not JSON, too large, fields missing */
-#define RETRY_CODE_INVALID_ROW "InvalidRow"      /* the row broke a rule; never sent */
-#define RETRY_CODE_INTERRUPTED "Interrupted"     /* SIGINT/SIGTERM before it was sent or finished */
-#define RETRY_CODE_BATCH_ABORTED "BatchAborted"  /* a batch-fatal error stopped the run first */
+#define RETRY_CODE_NETWORK "NetworkError"             /* connection refused/reset, DNS, TLS */
+#define RETRY_CODE_TIMEOUT "Timeout"                  /* no complete answer within --timeout */
+#define RETRY_CODE_INVALID_RESPONSE "InvalidResponse" /* body not JSON, too large, fields missing  \
+                                                       */
+#define RETRY_CODE_INVALID_ROW "InvalidRow"           /* the row broke a rule; never sent */
+#define RETRY_CODE_INTERRUPTED "Interrupted"    /* SIGINT/SIGTERM before it was sent or finished */
+#define RETRY_CODE_BATCH_ABORTED "BatchAborted" /* a batch-fatal error stopped the run first */
 
 struct retry_policy {
   int max_attempts;           /* attempts per row, first included (1-20) */
@@ -56,7 +57,10 @@ struct retry_policy {
 };
 
 /* max 6 attempts, base 200 ms, cap 20 s, Retry-After honoured up to 60 s. */
-#define RETRY_POLICY_INIT { 6, 200, 20000, 60000 }
+#define RETRY_POLICY_INIT                                                                          \
+  {                                                                                                \
+    6, 200, 20000, 60000                                                                           \
+  }
 
 /* Classify one attempt.
  *

@@ -7,11 +7,10 @@
 
 /* Upper bounds in microseconds: 1-1.5-2-3-4-5-6-8 per decade, 1 ms to 60 s. */
 static const int64_t bounds_us[STATS_NBUCKETS - 1] = {
-  1000,     1500,     2000,     3000,     4000,     5000,     6000,     8000,
-  10000,    15000,    20000,    30000,    40000,    50000,    60000,    80000,
-  100000,   150000,   200000,   300000,   400000,   500000,   600000,   800000,
-  1000000,  1500000,  2000000,  3000000,  4000000,  5000000,  6000000,  8000000,
-  10000000, 15000000, 20000000, 30000000, 40000000, 50000000, 60000000,
+    1000,    1500,    2000,     3000,     4000,     5000,     6000,     8000,     10000,    15000,
+    20000,   30000,   40000,    50000,    60000,    80000,    100000,   150000,   200000,   300000,
+    400000,  500000,  600000,   800000,   1000000,  1500000,  2000000,  3000000,  4000000,  5000000,
+    6000000, 8000000, 10000000, 15000000, 20000000, 30000000, 40000000, 50000000, 60000000,
 };
 
 int64_t stats_bucket_bound_us(int i)
@@ -168,8 +167,7 @@ static void add_ms(struct strbuf *out, int64_t us)
   strbuf_addf(out, "%lld ms", (long long)((us + 500) / 1000));
 }
 
-void stats_format_summary(const struct stats_snapshot *snap, int64_t elapsed_ms,
-                          struct strbuf *out)
+void stats_format_summary(const struct stats_snapshot *snap, int64_t elapsed_ms, struct strbuf *out)
 {
   uint64_t rows = stats_rows_done(snap);
   strbuf_addf(out, "%llu rows in ", (unsigned long long)rows);

@@ -32,16 +32,16 @@
 
 /* A consistent copy of every counter. */
 struct stats_snapshot {
-  uint64_t rows[STATS_NSTATUS];  /* finished rows by enum job_status (PENDING stays 0) */
-  uint64_t attempts;             /* requests sent, retries included */
-  uint64_t retries;              /* retry waits begun (attempts after a failure) */
-  uint64_t throttled;            /* answers classified as throttling */
-  int64_t in_flight;             /* requests sent and not yet answered */
-  int64_t retrying;              /* rows now waiting out a retry delay */
+  uint64_t rows[STATS_NSTATUS];     /* finished rows by enum job_status (PENDING stays 0) */
+  uint64_t attempts;                /* requests sent, retries included */
+  uint64_t retries;                 /* retry waits begun (attempts after a failure) */
+  uint64_t throttled;               /* answers classified as throttling */
+  int64_t in_flight;                /* requests sent and not yet answered */
+  int64_t retrying;                 /* rows now waiting out a retry delay */
   uint64_t latency[STATS_NBUCKETS]; /* attempt latencies per bucket */
-  uint64_t latency_count;        /* samples in the histogram */
-  int64_t latency_min_us;        /* smallest sample, 0 while none */
-  int64_t latency_max_us;        /* largest sample, 0 while none */
+  uint64_t latency_count;           /* samples in the histogram */
+  int64_t latency_min_us;           /* smallest sample, 0 while none */
+  int64_t latency_max_us;           /* largest sample, 0 while none */
 };
 
 struct stats {

@@ -48,29 +48,31 @@ static void write_file(const char *path, const char *text)
   fclose(f);
 }
 
-#define SECRETS_ABSENT(msg)                                                  \
-  do {                                                                       \
-    CHECK(strstr(msg, "FILESECRET") == NULL);                                \
-    CHECK(strstr(msg, "ENVSECRET") == NULL);                                 \
-    CHECK(strstr(msg, "STSTOKEN") == NULL);                                  \
-    CHECK(strstr(msg, "OTHERSECRET") == NULL);                               \
+#define SECRETS_ABSENT(msg)                                                                        \
+  do {                                                                                             \
+    CHECK(strstr(msg, "FILESECRET") == NULL);                                                      \
+    CHECK(strstr(msg, "ENVSECRET") == NULL);                                                       \
+    CHECK(strstr(msg, "STSTOKEN") == NULL);                                                        \
+    CHECK(strstr(msg, "OTHERSECRET") == NULL);                                                     \
   } while (0)
 
 static const char *config_text =
-  "{\"current\":\"default\",\"meta_path\":\"x\",\"profiles\":["
-  "{\"name\":\"default\",\"mode\":\"AK\",\"access_key_id\":\"LTAIdefault\","
-  "\"access_key_secret\":\"FILESECRET1\",\"region_id\":\"cn-hangzhou\",\"output_format\":\"json\"},"
-  "{\"name\":\"prod\",\"mode\":\"AK\",\"access_key_id\":\"LTAIprod\","
-  "\"access_key_secret\":\"FILESECRET2\",\"unknown_key\":{\"nested\":[1,2]}},"
-  "{\"name\":\"sts\",\"mode\":\"StsToken\",\"access_key_id\":\"STS.id\","
-  "\"access_key_secret\":\"FILESECRET3\",\"sts_token\":\"STSTOKEN3\"},"
-  "{\"name\":\"role\",\"mode\":\"RamRoleArn\",\"access_key_id\":\"LTAIrole\","
-  "\"access_key_secret\":\"OTHERSECRET\",\"ram_role_arn\":\"acs:ram::1:role/x\"},"
-  "{\"name\":\"nomode\",\"access_key_id\":\"LTAInomode\",\"access_key_secret\":\"FILESECRET4\"},"
-  "{\"name\":\"nosecret\",\"mode\":\"AK\",\"access_key_id\":\"LTAIx\",\"access_key_secret\":\"\"},"
-  "{\"name\":\"ststoken-missing\",\"mode\":\"StsToken\",\"access_key_id\":\"STS.x\","
-  "\"access_key_secret\":\"FILESECRET5\"}"
-  "]}";
+    "{\"current\":\"default\",\"meta_path\":\"x\",\"profiles\":["
+    "{\"name\":\"default\",\"mode\":\"AK\",\"access_key_id\":\"LTAIdefault\","
+    "\"access_key_secret\":\"FILESECRET1\",\"region_id\":\"cn-hangzhou\",\"output_format\":"
+    "\"json\"},"
+    "{\"name\":\"prod\",\"mode\":\"AK\",\"access_key_id\":\"LTAIprod\","
+    "\"access_key_secret\":\"FILESECRET2\",\"unknown_key\":{\"nested\":[1,2]}},"
+    "{\"name\":\"sts\",\"mode\":\"StsToken\",\"access_key_id\":\"STS.id\","
+    "\"access_key_secret\":\"FILESECRET3\",\"sts_token\":\"STSTOKEN3\"},"
+    "{\"name\":\"role\",\"mode\":\"RamRoleArn\",\"access_key_id\":\"LTAIrole\","
+    "\"access_key_secret\":\"OTHERSECRET\",\"ram_role_arn\":\"acs:ram::1:role/x\"},"
+    "{\"name\":\"nomode\",\"access_key_id\":\"LTAInomode\",\"access_key_secret\":\"FILESECRET4\"},"
+    "{\"name\":\"nosecret\",\"mode\":\"AK\",\"access_key_id\":\"LTAIx\",\"access_key_secret\":\"\"}"
+    ","
+    "{\"name\":\"ststoken-missing\",\"mode\":\"StsToken\",\"access_key_id\":\"STS.x\","
+    "\"access_key_secret\":\"FILESECRET5\"}"
+    "]}";
 
 static void setup_files(void)
 {
@@ -165,7 +167,8 @@ static void test_env(void)
   env_reset();
   env_set("ALIBABA_CLOUD_ACCESS_KEY_SECRET", "ENVSECRET");
   CHECK_INT(load(NULL), CBN_EINVAL);
-  CHECK(strstr(err, "ALIBABA_CLOUD_ACCESS_KEY_SECRET is set but ALIBABA_CLOUD_ACCESS_KEY_ID") != NULL);
+  CHECK(strstr(err, "ALIBABA_CLOUD_ACCESS_KEY_SECRET is set but ALIBABA_CLOUD_ACCESS_KEY_ID") !=
+        NULL);
 }
 
 static void test_profile_option(void)

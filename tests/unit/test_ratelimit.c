@@ -56,7 +56,7 @@ static void test_decimal_rate(void)
   CHECK_INT(ratelimit_init(&rl, 0.5, 1), 0);
   CHECK_INT(ask(&rl, 0), 0);
   CHECK_INT(ask(&rl, 0), 2000);
-  CHECK_INT(ask(&rl, 500), 3500); /* slot at 4000 */
+  CHECK_INT(ask(&rl, 500), 3500);  /* slot at 4000 */
   CHECK_INT(ask(&rl, 4001), 1999); /* slot at 6000 */
   ratelimit_release(&rl);
   /* 3/s does not divide 1000 ms: waits round up, never down */
@@ -121,8 +121,8 @@ static void test_backwards_clock(void)
   struct ratelimit rl;
   CHECK_INT(ratelimit_init(&rl, 10.0, 1), 0);
   CHECK_INT(ask(&rl, 1000), 0);
-  CHECK_INT(ask(&rl, 500), 100);   /* no drain across the step, slot 100 ms on */
-  CHECK_INT(ask(&rl, 600), 100);   /* 100 ms later one slot drained: normal again */
+  CHECK_INT(ask(&rl, 500), 100);      /* no drain across the step, slot 100 ms on */
+  CHECK_INT(ask(&rl, 600), 100);      /* 100 ms later one slot drained: normal again */
   CHECK_INT(ask(&rl, -5000000), 200); /* a huge step back: still just the queue */
   CHECK_INT(ask(&rl, -4999000), 0);   /* and one second later it has drained */
   ratelimit_release(&rl);

@@ -76,7 +76,8 @@ static void test_columns_and_created_row(void)
   CHECK_INT(results_writer_header(&w), 0);
   struct job_result r = result(JOB_CREATED, "flowlog-abc", "54B4-REQ", NULL, NULL, 2);
   CHECK_INT(results_writer_row(&w, cells, 5, &r, "tok-1"), 0);
-  r = result(JOB_INVALID, NULL, NULL, "InvalidRow", "row 3: column 'CenId': must start with cen-", 0);
+  r = result(JOB_INVALID, NULL, NULL, "InvalidRow", "row 3: column 'CenId': must start with cen-",
+             0);
   CHECK_INT(results_writer_row(&w, cells, 5, &r, NULL), 0);
   fclose(f);
   CHECK_STR(mem, "CenId,RegionId,ProjectName,LogStoreName,Owner,Status,FlowLogId,RequestId,"
@@ -112,8 +113,7 @@ static void test_reuse(void)
 static void test_quoting_round_trip(void)
 {
   const char *header[] = {"A", "B", "C", "D", "E", "F", "G"};
-  const char *cells[] = {"plain", "a,b", "say \"hi\"", "two\nlines", " lead", "trail\t",
-                         "cr\rx"};
+  const char *cells[] = {"plain", "a,b", "say \"hi\"", "two\nlines", " lead", "trail\t", "cr\rx"};
   struct results_writer w;
   FILE *f = mem_open();
   CHECK_INT(results_writer_init(&w, f, ',', header, 7, 0), 0);
