@@ -178,10 +178,9 @@ int http_post_form(struct http_client *c, const char *url, const char *body, siz
   curl_easy_setopt(c->curl, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)len);
   CURLcode rc = curl_easy_perform(c->curl);
   c->cur = NULL;
-  if (rc == CURLE_OK) {
-    curl_easy_getinfo(c->curl, CURLINFO_RESPONSE_CODE, &resp->status);
+  curl_easy_getinfo(c->curl, CURLINFO_RESPONSE_CODE, &resp->status);
+  if (rc == CURLE_OK)
     return 0;
-  }
   snprintf(resp->error, sizeof(resp->error), "%s", c->errbuf[0] ? c->errbuf : curl_easy_strerror(rc));
   if (c->too_big) {
     snprintf(resp->error, sizeof(resp->error), "response body larger than %d bytes",

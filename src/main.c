@@ -1,5 +1,8 @@
 /* main.c -- cbn-batch: usage, options, and the exit code. The work is in run.c. */
+#include "http.h"
 #include "run.h"
+
+#include <jansson.h>
 
 #include <getopt.h>
 #include <stdio.h>
@@ -222,5 +225,13 @@ int main(int argc, char **argv)
     return usage_error("%s", "--resume and --overwrite exclude each other; choose one");
   if (!o.burst)
     o.burst = o.concurrency;
-  return run_batch(&o);
+  /* Process-wide set-up before any thread starts (STYLE.md §6). */
+  json_object_seed(0);
+  if (http_global_init() < 0) {
+    fputs("cbn-batch: cannot initialise libcurl\n", stderr);
+    return RUN_EXIT_NOTHING_SENT;
+  }
+  int rc = run_batch(&o);
+  http_global_cleanup();
+  return rc;
 }

@@ -115,7 +115,7 @@ static void process(struct worker *w, struct job *j)
 {
   struct pool *p = w->pool;
   const struct pool_config *cfg = &p->cfg;
-  for (int attempt = 1; attempt <= cfg->max_attempts; attempt++) {
+  for (int attempt = 1;; attempt++) {
     if (should_quit(p) || wait_for_slot(p)) {
       finish_not_run(p, j);
       return;
@@ -129,10 +129,12 @@ static void process(struct worker *w, struct job *j)
       return;
     }
     j->result.attempts = attempt;
+    stats_attempt_begin(p->stats);
     int64_t t0 = clock_now_us();
     int rc = http_post_form(w->http, cfg->url, w->body.buf, w->body.len, &w->resp);
     int64_t latency_us = clock_now_us() - t0;
     if (rc == CBN_ECANCELED) {
+      stats_attempt_end(p->stats, latency_us, 0);
       /* Abandoned on the wire: the server may or may not have created it;
        * the ClientToken makes a resume safe either way. */
       j->result.status = JOB_NOT_RUN;
@@ -143,11 +145,13 @@ static void process(struct worker *w, struct job *j)
     }
     struct api_answer a = {0};
     const char *code = NULL;
+    int failure = rc; /* what retry_classify is told: transport, or an unreadable body */
     if (rc == 0) {
       int prc = api_parse_answer(w->resp.status, w->resp.body.buf, w->resp.body.len, &a);
+      failure = prc == CBN_EPARSE ? CBN_EPARSE : 0;
       if (prc == 0) {
         ratelimit_success(p->rl, clock_now_ms());
-        stats_attempt(p->stats, latency_us, 0);
+        stats_attempt_end(p->stats, latency_us, 0);
         j->result.status = JOB_CREATED;
         job_result_set(&j->result.flowlog_id, a.flowlog_id);
         job_result_set(&j->result.request_id, a.request_id);
@@ -161,15 +165,12 @@ static void process(struct worker *w, struct job *j)
       job_result_set(&j->result.error_code, a.code);
       job_result_set(&j->result.error_message, a.message);
     } else {
-      const char *local = rc == CBN_ETIMEDOUT ? "Timeout"
-                          : rc == CBN_ETOOBIG ? "InvalidResponse"
-                                              : "NetworkError";
       job_result_set(&j->result.request_id, NULL);
-      job_result_set(&j->result.error_code, local);
+      job_result_set(&j->result.error_code, retry_local_code(rc));
       job_result_set(&j->result.error_message, w->resp.error);
     }
-    enum retry_class cls = retry_classify(rc == CBN_ETOOBIG ? 0 : rc, w->resp.status, code);
-    stats_attempt(p->stats, latency_us, cls == RETRY_THROTTLED);
+    enum retry_class cls = retry_classify(failure, w->resp.status, code);
+    stats_attempt_end(p->stats, latency_us, cls == RETRY_THROTTLED);
     if (cls == RETRY_THROTTLED)
       ratelimit_throttled(p->rl, clock_now_ms());
     if (cls == RETRY_FATAL) {
@@ -179,9 +180,9 @@ static void process(struct worker *w, struct job *j)
       return;
     }
     api_answer_release(&a);
-    if (cls == RETRY_FINAL || cls == RETRY_OK || attempt == cfg->max_attempts) {
+    if (!retry_should_retry(&cfg->retry, cls, attempt)) {
       j->result.status = JOB_FAILED;
-      if (cls != RETRY_FINAL && attempt == cfg->max_attempts && j->result.error_message) {
+      if (cls != RETRY_FINAL && j->result.error_message) {
         char msg[700];
         snprintf(msg, sizeof(msg), "%s (gave up after %d attempts)", j->result.error_message,
                  attempt);
@@ -189,10 +190,10 @@ static void process(struct worker *w, struct job *j)
       }
       return;
     }
-    stats_retrying(p->stats, 1);
+    stats_retry_begin(p->stats);
     int stopped = nap(p, retry_delay_ms(&cfg->retry, attempt, w->resp.retry_after_ms,
                                         next_random(w)));
-    stats_retrying(p->stats, -1);
+    stats_retry_end(p->stats);
     if (stopped) {
       finish_not_run(p, j);
       return;

@@ -39,8 +39,7 @@ struct pool_config {
   const char *url;            /* endpoint, e.g. https://cbn.aliyuncs.com/ */
   struct http_options http;   /* abort_flag is set by the pool */
   struct api_key key;         /* borrowed; must outlive the pool */
-  int max_attempts;           /* 1..20 */
-  struct retry_policy retry;  /* backoff base and cap */
+  struct retry_policy retry;  /* attempts per row, backoff base and cap */
 };
 
 struct pool {
