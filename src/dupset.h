@@ -1,0 +1,66 @@
+/* dupset.h -- a set of 64-bit request digests, remembering the line of each
+ * digest's first occurrence, in at most 16 bytes a row.
+ *
+ * The model: the reader computes one 64-bit digest per valid row (see
+ * jobspec.h) and asks dupset_insert whether it was seen before. The first
+ * row with a digest is remembered with its line; a later row with the same
+ * digest is a duplicate and learns that line ("duplicate of the row at line
+ * 7"). This is the one structure of a run that grows with the row count, and
+ * DESIGN.md §1 caps it at 16 bytes a row.
+ *
+ * Layout and why: an open-addressing table of parallel arrays, a uint64_t
+ * digest and a uint32_t line per slot (12 bytes a slot; line 0 marks an
+ * empty slot, since lines start at 1). Slots are placed by Robin Hood linear
+ * probing: a digest's home slot is a monotone function of its high bits
+ * ((hi32 * capacity) >> 32, so any capacity works, not only powers of two),
+ * and an insert that meets a slot whose entry is closer to its home takes
+ * that slot and carries the displaced entry on. That keeps probe sequences
+ * short and lets a failed lookup stop early, so the table can run full:
+ * it grows by 1.25x when an insert would pass a load of 0.95. After a
+ * growth the load is 0.76, so the table costs between 12/0.95 = 12.6 and
+ * 12/0.76 = 15.8 bytes a row at any size above the initial 1024 slots.
+ * A plain {digest, line} pair of 16 bytes would need a load of 1 to meet the
+ * cap, and a digest-only table would need the file re-read to name the
+ * earlier line. During the growth itself both arrays exist for a moment
+ * (about 28 bytes a row for the duration of one rehash).
+ *
+ * Lines above UINT32_MAX (4 billion) are stored as UINT32_MAX ("at least").
+ * Digests are assumed uniformly distributed (they are SHA-256 prefixes); two
+ * different requests share a digest with probability about n^2 / 2^65.
+ *
+ * Not thread-safe: one owner at a time (the reader).
+ */
+#ifndef CBN_DUPSET_H
+#define CBN_DUPSET_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct dupset {
+  uint64_t *digests; /* capacity of them; meaningful where lines[i] != 0 */
+  uint32_t *lines;   /* line of the first occurrence, 0 = empty slot */
+  size_t capacity;   /* slots; 0 before the first insert */
+  size_t count;      /* occupied slots (distinct digests) */
+};
+
+#define DUPSET_INIT { NULL, NULL, 0, 0 }
+
+void dupset_init(struct dupset *s);
+/* Free the arrays; s is left as after dupset_init. */
+void dupset_release(struct dupset *s);
+/* Forget every digest but keep the memory (for a second pass). */
+void dupset_clear(struct dupset *s);
+
+/* Insert digest first seen at line (>= 1). Returns 0 if it was new (it is
+ * now remembered with line), or the line of its first occurrence (>= 1) if
+ * it was already there (the set is unchanged). Allocation failure aborts
+ * (cbn_die_nomem). */
+size_t dupset_insert(struct dupset *s, uint64_t digest, size_t line);
+
+/* The line of digest's first occurrence, or 0 if it is not in the set. */
+size_t dupset_find(const struct dupset *s, uint64_t digest);
+
+/* Bytes allocated for the table (for the 16-bytes-a-row budget). */
+size_t dupset_bytes(const struct dupset *s);
+
+#endif
