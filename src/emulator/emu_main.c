@@ -220,8 +220,10 @@ int main(int argc, char **argv)
 
   struct emu *e = emu_new(&cfg);
   static char default_key[] = "testid:testsecret";
-  if (!nkeys)
+  if (!nkeys) {
+    key_sts[nkeys] = 0;
     keys[nkeys++] = default_key;
+  }
   for (size_t i = 0; i < nkeys; i++) {
     if (add_key(e, keys[i], key_sts[i]) < 0) {
       emu_free(e);
