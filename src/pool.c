@@ -90,8 +90,11 @@ static void record_fatal(struct pool *p, const char *code, const char *message,
     } else if (!strncmp(code, "Forbidden", 9)) {
       fix = "grant the RAM user cen:CreateFlowlog, or use another AccessKey";
     }
-    snprintf(p->fatal_message, sizeof(p->fatal_message), "%s: %s%s; %s", code,
-             message ? message : "", skew, fix);
+    /* What to fix first; the API's own words after, cut short (a signature
+     * mismatch quotes the whole string to sign). */
+    snprintf(p->fatal_message, sizeof(p->fatal_message), "%s: %s%s (the API said: %.200s%s)",
+             code, fix, skew, message ? message : "",
+             message && strlen(message) > 200 ? "..." : "");
     atomic_store(&p->fatal, 1);
     atomic_store(&p->stopping, 1);
   }
