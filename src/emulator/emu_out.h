@@ -28,12 +28,12 @@
 #define EMU_OUT_DEPTH 12
 
 struct emu_out {
-  struct strbuf *sb;                      /* where the body goes (borrowed) */
-  int xml;                                /* 1 for XML, 0 for JSON */
-  int depth;                              /* open levels, the root included */
-  const char *names[EMU_OUT_DEPTH];       /* each open level's name (XML closing tags) */
-  unsigned char in_array[EMU_OUT_DEPTH];  /* level is a JSON array */
-  unsigned char nonempty[EMU_OUT_DEPTH];  /* level already has a member: JSON needs ',' */
+  struct strbuf *sb;                     /* where the body goes (borrowed) */
+  int xml;                               /* 1 for XML, 0 for JSON */
+  int depth;                             /* open levels, the root included */
+  const char *names[EMU_OUT_DEPTH];      /* each open level's name (XML closing tags) */
+  unsigned char in_array[EMU_OUT_DEPTH]; /* level is a JSON array */
+  unsigned char nonempty[EMU_OUT_DEPTH]; /* level already has a member: JSON needs ',' */
 };
 
 /* Start a body in sb (appended to) whose XML root element is root. */
