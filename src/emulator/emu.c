@@ -250,11 +250,11 @@ struct call {
   int xml;
   char rid[40]; /* RequestId */
   enum action action;
-  const char *action_name; /* canonical: "CreateFlowlog", ... */
-  struct emu_key *key;     /* once AccessKeyId is known */
-  struct verdict v;        /* the answer's error, if any */
-  struct verdict api;      /* an API-level error found outside the lock, answered after
-                            * the quota and the 503 (step 8) */
+  const char *root;    /* the answer's XML root element */
+  struct emu_key *key; /* once AccessKeyId is known */
+  struct verdict v;    /* the answer's error, if any */
+  struct verdict api;  /* an API-level error found outside the lock, answered after
+                        * the quota and the 503 (step 8) */
   /* CreateFlowlog */
   struct params req;   /* the action's parameters, canonical names only */
   struct strbuf canon; /* their canonical query string */
@@ -301,13 +301,13 @@ static int parse_action(struct call *c, const char *a)
 {
   if (!strcmp(a, "CreateFlowlog") || !strcmp(a, "CreateFlowLog")) {
     c->action = ACTION_CREATE;
-    c->action_name = "CreateFlowlog";
+    c->root = "CreateFlowlogResponse";
   } else if (!strcmp(a, "DescribeFlowlogs") || !strcmp(a, "DescribeFlowLogs")) {
     c->action = ACTION_DESCRIBE;
-    c->action_name = "DescribeFlowlogs";
+    c->root = "DescribeFlowlogsResponse";
   } else if (!strcmp(a, "DeleteFlowlog") || !strcmp(a, "DeleteFlowLog")) {
     c->action = ACTION_DELETE;
-    c->action_name = "DeleteFlowlog";
+    c->root = "DeleteFlowlogResponse";
   } else {
     return -1;
   }
@@ -567,11 +567,7 @@ static void do_describe(struct emu *e, struct call *c, int64_t now_ms, struct em
   struct strbuf items = STRBUF_INIT;
   /* Items first (into their own buffer), since TotalCount precedes them. */
   struct emu_out io;
-  memset(&io, 0, sizeof(io));
-  io.sb = &items;
-  io.xml = c->xml;
-  io.depth = 1;
-  io.in_array[0] = 1;
+  emu_out_begin_items(&io, &items, c->xml);
   size_t n = narrow ? (only ? 1 : 0) : e->store.n;
   for (size_t i = 0; i < n; i++) {
     struct emu_flowlog *fl = narrow ? only : e->store.logs[i];
@@ -581,7 +577,7 @@ static void do_describe(struct emu *e, struct call *c, int64_t now_ms, struct em
       emu_store_write(&io, fl, now_ms, e->cfg.activate_ms, 0);
     total++;
   }
-  emu_out_begin(&o, &out->body, c->xml, "DescribeFlowlogsResponse");
+  emu_out_begin(&o, &out->body, c->xml, c->root);
   emu_out_str(&o, "RequestId", c->rid);
   emu_out_int(&o, "TotalCount", total);
   emu_out_int(&o, "PageNumber", c->page_number);
@@ -685,8 +681,7 @@ void emu_handle(struct emu *e, const char *method, const struct params *p, int64
     write_error(out, &c);
   } else if (c.action != ACTION_DESCRIBE) {
     struct emu_out o;
-    emu_out_begin(&o, &out->body, c.xml,
-                  c.action == ACTION_CREATE ? "CreateFlowlogResponse" : "DeleteFlowlogResponse");
+    emu_out_begin(&o, &out->body, c.xml, c.root);
     emu_out_str(&o, "RequestId", c.rid);
     if (c.action == ACTION_CREATE)
       emu_out_str(&o, "FlowLogId", c.flowlog_id);

@@ -101,6 +101,14 @@ void emu_out_begin(struct emu_out *o, struct strbuf *sb, int xml, const char *ro
   push(o, root, 0);
 }
 
+void emu_out_begin_items(struct emu_out *o, struct strbuf *sb, int xml)
+{
+  memset(o, 0, sizeof(*o));
+  o->sb = sb;
+  o->xml = xml;
+  push(o, "", 1);
+}
+
 void emu_out_close(struct emu_out *o)
 {
   assert(o->depth > 0);
