@@ -14,8 +14,8 @@
 #include <ctype.h>
 #include <errno.h>
 #include <pthread.h>
-#include <stdatomic.h>
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,10 +27,10 @@
 
 struct emu_key {
   char *id;
-  char *secret;       /* wiped before free */
-  char *sts_token;    /* NULL for a plain AccessKey; wiped before free */
-  double tokens;      /* quota bucket, requests (under lock) */
-  int64_t refill_ms;  /* when tokens was last refilled (under lock) */
+  char *secret;      /* wiped before free */
+  char *sts_token;   /* NULL for a plain AccessKey; wiped before free */
+  double tokens;     /* quota bucket, requests (under lock) */
+  int64_t refill_ms; /* when tokens was last refilled (under lock) */
 };
 
 struct error_count {
@@ -44,13 +44,13 @@ struct emu {
   /* Set-up only, read-only while serving. */
   struct emu_key *keys;
   size_t nkeys;
-  int cen_restricted;     /* 1 once a CEN list was given */
-  struct emu_index cens;  /* CEN ids that exist, keys in cen_ids */
+  int cen_restricted;    /* 1 once a CEN list was given */
+  struct emu_index cens; /* CEN ids that exist, keys in cen_ids */
   char **cen_ids;
   size_t ncens;
 
-  pthread_mutex_t lock;   /* guards everything below, and keys[].tokens/refill_ms */
-  uint64_t rng[4];        /* xoshiro256** */
+  pthread_mutex_t lock; /* guards everything below, and keys[].tokens/refill_ms */
+  uint64_t rng[4];      /* xoshiro256** */
   struct emu_nonce nonces;
   struct emu_store store;
   struct emu_counters counters;
@@ -237,55 +237,43 @@ void emu_response_release(struct emu_response *r)
   emu_response_init(r);
 }
 
+/* An error answer: status 0 while there is none. */
+struct verdict {
+  int status;
+  char code[64];
+  struct strbuf msg; /* the Message */
+};
+
 /* One request on its way through emu_handle. */
 struct call {
   const struct params *p;
   int xml;
-  char rid[40];            /* RequestId */
+  char rid[40]; /* RequestId */
   enum action action;
-  const char *action_name; /* canonical: "CreateFlowlog", ... */
-  struct emu_key *key;     /* once AccessKeyId is known */
-  /* the verdict */
-  int status;              /* 0 while no error */
-  char code[64];
-  struct strbuf msg;       /* the error's Message */
-  /* an API-level error found outside the lock, answered after quota and 503 */
-  int api_status;
-  char api_code[64];
-  struct strbuf api_msg;
+  const char *root;    /* the answer's XML root element */
+  struct emu_key *key; /* once AccessKeyId is known */
+  struct verdict v;    /* the answer's error, if any */
+  struct verdict api;  /* an API-level error found outside the lock, answered after
+                        * the quota and the 503 (step 8) */
   /* CreateFlowlog */
-  struct params req;       /* the action's parameters, canonical names only */
-  struct strbuf canon;     /* their canonical query string */
+  struct params req;   /* the action's parameters, canonical names only */
+  struct strbuf canon; /* their canonical query string */
   char flowlog_id[EMU_FLOWLOG_ID_LEN];
   /* DescribeFlowlogs */
   long page_number, page_size;
 };
 
-static void fail(struct call *c, int status, const char *code, const char *fmt, ...)
-  __attribute__((format(printf, 4, 5)));
+static void verdict_set(struct verdict *v, int status, const char *code, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
 
-static void fail(struct call *c, int status, const char *code, const char *fmt, ...)
+static void verdict_set(struct verdict *v, int status, const char *code, const char *fmt, ...)
 {
   va_list ap;
-  c->status = status;
-  snprintf(c->code, sizeof(c->code), "%s", code);
-  strbuf_reset(&c->msg);
+  v->status = status;
+  snprintf(v->code, sizeof(v->code), "%s", code);
+  strbuf_reset(&v->msg);
   va_start(ap, fmt);
-  strbuf_vaddf(&c->msg, fmt, ap);
-  va_end(ap);
-}
-
-static void api_fail(struct call *c, int status, const char *code, const char *fmt, ...)
-  __attribute__((format(printf, 4, 5)));
-
-static void api_fail(struct call *c, int status, const char *code, const char *fmt, ...)
-{
-  va_list ap;
-  c->api_status = status;
-  snprintf(c->api_code, sizeof(c->api_code), "%s", code);
-  strbuf_reset(&c->api_msg);
-  va_start(ap, fmt);
-  strbuf_vaddf(&c->api_msg, fmt, ap);
+  strbuf_vaddf(&v->msg, fmt, ap);
   va_end(ap);
 }
 
@@ -293,15 +281,15 @@ static void write_error(struct emu_response *out, const struct call *c)
 {
   struct emu_out o;
   struct strbuf rec = STRBUF_INIT;
-  strbuf_addf(&rec, "https://api.aliyun.com/troubleshoot?q=%s&product=Cbn&requestId=%s",
-              c->code, c->rid);
-  out->http_status = c->status;
-  snprintf(out->code, sizeof(out->code), "%s", c->code);
+  strbuf_addf(&rec, "https://api.aliyun.com/troubleshoot?q=%s&product=Cbn&requestId=%s", c->v.code,
+              c->rid);
+  out->http_status = c->v.status;
+  snprintf(out->code, sizeof(out->code), "%s", c->v.code);
   emu_out_begin(&o, &out->body, c->xml, "Error");
   emu_out_str(&o, "RequestId", c->rid);
   emu_out_str(&o, "HostId", HOST_ID);
-  emu_out_str(&o, "Code", c->code);
-  emu_out_str(&o, "Message", c->msg.buf);
+  emu_out_str(&o, "Code", c->v.code);
+  emu_out_str(&o, "Message", c->v.msg.buf);
   emu_out_str(&o, "Recommend", rec.buf);
   emu_out_end(&o);
   strbuf_release(&rec);
@@ -313,13 +301,13 @@ static int parse_action(struct call *c, const char *a)
 {
   if (!strcmp(a, "CreateFlowlog") || !strcmp(a, "CreateFlowLog")) {
     c->action = ACTION_CREATE;
-    c->action_name = "CreateFlowlog";
+    c->root = "CreateFlowlogResponse";
   } else if (!strcmp(a, "DescribeFlowlogs") || !strcmp(a, "DescribeFlowLogs")) {
     c->action = ACTION_DESCRIBE;
-    c->action_name = "DescribeFlowlogs";
+    c->root = "DescribeFlowlogsResponse";
   } else if (!strcmp(a, "DeleteFlowlog") || !strcmp(a, "DeleteFlowLog")) {
     c->action = ACTION_DELETE;
-    c->action_name = "DeleteFlowlog";
+    c->root = "DeleteFlowlogResponse";
   } else {
     return -1;
   }
@@ -329,25 +317,30 @@ static int parse_action(struct call *c, const char *a)
 /* Steps 1-5 of the header's list. Returns 0 or -1 with the verdict set. */
 static int check_gateway(struct emu *e, struct call *c, const char *method, int64_t now_ms)
 {
-  static const char *const common[] = {"AccessKeyId",    "SignatureMethod", "SignatureVersion",
-                                       "SignatureNonce", "Timestamp",       "Signature", NULL};
+  static const char *const common[] = {"AccessKeyId",
+                                       "SignatureMethod",
+                                       "SignatureVersion",
+                                       "SignatureNonce",
+                                       "Timestamp",
+                                       "Signature",
+                                       NULL};
   const struct params *p = c->p;
   const char *action = params_get(p, "Action"), *version = params_get(p, "Version");
   if (!action || !*action) {
-    fail(c, 400, "MissingAction", "Action is mandatory for this action.");
+    verdict_set(&c->v, 400, "MissingAction", "Action is mandatory for this action.");
     return -1;
   }
   if (parse_action(c, action) < 0) {
-    fail(c, 404, "InvalidAction.NotFound",
-         "Specified api is not found, please check your url and method.");
+    verdict_set(&c->v, 404, "InvalidAction.NotFound",
+                "Specified api is not found, please check your url and method.");
     return -1;
   }
   if (!version || !*version) {
-    fail(c, 400, "MissingVersion", "Version is mandatory for this action.");
+    verdict_set(&c->v, 400, "MissingVersion", "Version is mandatory for this action.");
     return -1;
   }
   if (strcmp(version, API_VERSION)) {
-    fail(c, 400, "InvalidVersion", "Specified parameter Version is not valid.");
+    verdict_set(&c->v, 400, "InvalidVersion", "Specified parameter Version is not valid.");
     return -1;
   }
   for (size_t i = 0; common[i]; i++) {
@@ -355,54 +348,56 @@ static int check_gateway(struct emu *e, struct call *c, const char *method, int6
     if (!v || !*v) {
       char code[64];
       snprintf(code, sizeof(code), "Missing%s", common[i]);
-      fail(c, 400, code, "%s is mandatory for this action.", common[i]);
+      verdict_set(&c->v, 400, code, "%s is mandatory for this action.", common[i]);
       return -1;
     }
   }
   if (strcmp(params_get(p, "SignatureMethod"), "HMAC-SHA1")) {
-    fail(c, 400, "InvalidSignatureMethod", "Specified signature method is not valid.");
+    verdict_set(&c->v, 400, "InvalidSignatureMethod", "Specified signature method is not valid.");
     return -1;
   }
   if (strcmp(params_get(p, "SignatureVersion"), "1.0")) {
-    fail(c, 400, "InvalidSignatureVersion", "Specified signature version is not valid.");
+    verdict_set(&c->v, 400, "InvalidSignatureVersion", "Specified signature version is not valid.");
     return -1;
   }
   c->key = find_key(e, params_get(p, "AccessKeyId"));
   if (!c->key) {
-    fail(c, 404, "InvalidAccessKeyId.NotFound", "Specified access key is not found.");
+    verdict_set(&c->v, 404, "InvalidAccessKeyId.NotFound", "Specified access key is not found.");
     return -1;
   }
   if (c->key->sts_token) {
     const char *t = params_get(p, "SecurityToken");
     if (!t || !*t) {
-      fail(c, 400, "InvalidSecurityToken.Malformed", "Specified SecurityToken is malformed.");
+      verdict_set(&c->v, 400, "InvalidSecurityToken.Malformed",
+                  "Specified SecurityToken is malformed.");
       return -1;
     }
     if (strcmp(t, c->key->sts_token)) {
-      fail(c, 400, "InvalidSecurityToken.Mismatch",
-           "Specified SecurityToken mismatch with the AccessKey.");
+      verdict_set(&c->v, 400, "InvalidSecurityToken.Mismatch",
+                  "Specified SecurityToken mismatch with the AccessKey.");
       return -1;
     }
   }
   time_t ts;
   if (sign_parse_timestamp(params_get(p, "Timestamp"), &ts) < 0) {
-    fail(c, 400, "InvalidTimeStamp.Format",
-         "Specified time stamp or date value is not well formatted.");
+    verdict_set(&c->v, 400, "InvalidTimeStamp.Format",
+                "Specified time stamp or date value is not well formatted.");
     return -1;
   }
   int64_t skew_s = (int64_t)ts - now_ms / 1000;
   if (skew_s > EMU_WINDOW_S || skew_s < -EMU_WINDOW_S) {
-    fail(c, 400, "InvalidTimeStamp.Expired", "Specified time stamp or date value is expired.");
+    verdict_set(&c->v, 400, "InvalidTimeStamp.Expired",
+                "Specified time stamp or date value is expired.");
     return -1;
   }
   char sig[SIGN_V1_LEN];
   struct strbuf sts = STRBUF_INIT;
   sign_v1(sig, method, p, c->key->secret, &sts);
   if (strcmp(sig, params_get(p, "Signature"))) {
-    fail(c, 400, "SignatureDoesNotMatch",
-         "Specified signature is not matched with our calculation. server string to sign "
-         "is:%s",
-         sts.buf);
+    verdict_set(&c->v, 400, "SignatureDoesNotMatch",
+                "Specified signature is not matched with our calculation. server string to sign "
+                "is:%s",
+                sts.buf);
     strbuf_release(&sts);
     return -1;
   }
@@ -424,16 +419,17 @@ static void check_api(struct emu *e, struct call *c)
     struct rowcheck_failure f;
     if (rowcheck_request(&c->req, &f) < 0) {
       if (strcmp(f.api_code, "InvalidParameter"))
-        api_fail(c, 400, f.api_code, "%s is mandatory for this action.", f.param);
+        verdict_set(&c->api, 400, f.api_code, "%s is mandatory for this action.", f.param);
       else
-        api_fail(c, 400, f.api_code, "The specified parameter %s is not valid: %s.", f.param,
-                 f.rule);
+        verdict_set(&c->api, 400, f.api_code, "The specified parameter %s is not valid: %s.",
+                    f.param, f.rule);
       return;
     }
     const char *cen = params_get(&c->req, "CenId");
     size_t dummy;
     if (e->cen_restricted && !emu_index_get(&e->cens, cen, &dummy)) {
-      api_fail(c, 404, "InvalidCenId.NotFound", "The specified CenId %s does not exist.", cen);
+      verdict_set(&c->api, 404, "InvalidCenId.NotFound", "The specified CenId %s does not exist.",
+                  cen);
       return;
     }
     sign_canonical_query(&c->canon, &c->req);
@@ -451,8 +447,8 @@ static void check_api(struct emu *e, struct call *c)
       errno = 0;
       long n = strtol(v, &end, 10);
       if (!*v || *end || errno || n < 1 || n > maxes[i]) {
-        api_fail(c, 400, "InvalidParameter",
-                 "The specified parameter %s is not valid: must be 1-%ld.", pages[i], maxes[i]);
+        verdict_set(&c->api, 400, "InvalidParameter",
+                    "The specified parameter %s is not valid: must be 1-%ld.", pages[i], maxes[i]);
         return;
       }
       *vals[i] = n;
@@ -460,7 +456,7 @@ static void check_api(struct emu *e, struct call *c)
   } else {
     const char *id = params_get(p, "FlowLogId");
     if (!id || !*id)
-      api_fail(c, 400, "MissingFlowLogId", "FlowLogId is mandatory for this action.");
+      verdict_set(&c->api, 400, "MissingFlowLogId", "FlowLogId is mandatory for this action.");
   }
 }
 
@@ -522,9 +518,9 @@ static void do_create(struct emu *e, struct call *c, int64_t now_ms)
   struct emu_flowlog *fl = token && *token ? emu_store_find_token(&e->store, token) : NULL;
   if (fl) {
     if (strcmp(fl->canon, c->canon.buf)) {
-      fail(c, 400, "IdempotentParameterMismatch",
-           "The request uses the same client token as a previous, but non-identical "
-           "request.");
+      verdict_set(&c->v, 400, "IdempotentParameterMismatch",
+                  "The request uses the same client token as a previous, but non-identical "
+                  "request.");
       return;
     }
     fl->replays++;
@@ -571,11 +567,7 @@ static void do_describe(struct emu *e, struct call *c, int64_t now_ms, struct em
   struct strbuf items = STRBUF_INIT;
   /* Items first (into their own buffer), since TotalCount precedes them. */
   struct emu_out io;
-  memset(&io, 0, sizeof(io));
-  io.sb = &items;
-  io.xml = c->xml;
-  io.depth = 1;
-  io.in_array[0] = 1;
+  emu_out_begin_items(&io, &items, c->xml);
   size_t n = narrow ? (only ? 1 : 0) : e->store.n;
   for (size_t i = 0; i < n; i++) {
     struct emu_flowlog *fl = narrow ? only : e->store.logs[i];
@@ -585,7 +577,7 @@ static void do_describe(struct emu *e, struct call *c, int64_t now_ms, struct em
       emu_store_write(&io, fl, now_ms, e->cfg.activate_ms, 0);
     total++;
   }
-  emu_out_begin(&o, &out->body, c->xml, "DescribeFlowlogsResponse");
+  emu_out_begin(&o, &out->body, c->xml, c->root);
   emu_out_str(&o, "RequestId", c->rid);
   emu_out_int(&o, "TotalCount", total);
   emu_out_int(&o, "PageNumber", c->page_number);
@@ -601,34 +593,33 @@ static void do_describe(struct emu *e, struct call *c, int64_t now_ms, struct em
 static void decide(struct emu *e, struct call *c, int64_t now_ms, struct emu_response *out)
 {
   e->counters.requests++;
-  if (c->status)
+  if (c->v.status)
     goto done;
-  if (e->cfg.nonce_check &&
-      emu_nonce_use(&e->nonces, c->key->id, params_get(c->p, "SignatureNonce"),
-                    now_ms / 1000) < 0) {
-    fail(c, 400, "SignatureNonceUsed", "Specified signature nonce was used already.");
+  if (e->cfg.nonce_check && emu_nonce_use(&e->nonces, c->key->id,
+                                          params_get(c->p, "SignatureNonce"), now_ms / 1000) < 0) {
+    verdict_set(&c->v, 400, "SignatureNonceUsed", "Specified signature nonce was used already.");
     goto done;
   }
   if (e->cfg.qps > 0 && quota_take(e, c->key, now_ms) < 0) {
     e->counters.throttled++;
     out->retry_after_ms = e->cfg.retry_after_ms;
-    fail(c, 400, "Throttling.User", "Request was denied due to user flow control.");
+    verdict_set(&c->v, 400, "Throttling.User", "Request was denied due to user flow control.");
     goto done;
   }
   if (rng_chance(e, e->cfg.fail_rate)) {
     e->counters.injected_503++;
-    fail(c, 503, "ServiceUnavailable",
-         "The request has failed due to a temporary failure of the server.");
+    verdict_set(&c->v, 503, "ServiceUnavailable",
+                "The request has failed due to a temporary failure of the server.");
     goto done;
   }
-  if (c->api_status) {
-    fail(c, c->api_status, c->api_code, "%s", c->api_msg.buf);
+  if (c->api.status) {
+    verdict_set(&c->v, c->api.status, c->api.code, "%s", c->api.msg.buf);
     goto done;
   }
   switch (c->action) {
   case ACTION_CREATE:
     do_create(e, c, now_ms);
-    if (!c->status && rng_chance(e, e->cfg.drop_rate)) {
+    if (!c->v.status && rng_chance(e, e->cfg.drop_rate)) {
       out->drop = 1;
       e->counters.dropped++;
     }
@@ -639,7 +630,8 @@ static void decide(struct emu *e, struct call *c, int64_t now_ms, struct emu_res
   case ACTION_DELETE: {
     struct emu_flowlog *fl = emu_store_find_id(&e->store, params_get(c->p, "FlowLogId"));
     if (!fl) {
-      fail(c, 404, "InvalidFlowLogId.NotFound", "The specified flow log does not exist.");
+      verdict_set(&c->v, 404, "InvalidFlowLogId.NotFound",
+                  "The specified flow log does not exist.");
       break;
     }
     emu_store_delete(&e->store, fl);
@@ -648,8 +640,8 @@ static void decide(struct emu *e, struct call *c, int64_t now_ms, struct emu_res
   }
   }
 done:
-  if (c->status)
-    count_error(e, c->code);
+  if (c->v.status)
+    count_error(e, c->v.code);
 }
 
 void emu_handle(struct emu *e, const char *method, const struct params *p, int64_t now_ms,
@@ -658,8 +650,8 @@ void emu_handle(struct emu *e, const char *method, const struct params *p, int64
   struct call c;
   memset(&c, 0, sizeof(c));
   c.p = p;
-  strbuf_init(&c.msg, 0);
-  strbuf_init(&c.api_msg, 0);
+  strbuf_init(&c.v.msg, 0);
+  strbuf_init(&c.api.msg, 0);
   strbuf_init(&c.canon, 0);
   params_init(&c.req);
   strbuf_reset(&out->body);
@@ -685,12 +677,11 @@ void emu_handle(struct emu *e, const char *method, const struct params *p, int64
   decide(e, &c, now_ms, out);
   pthread_mutex_unlock(&e->lock);
 
-  if (c.status) {
+  if (c.v.status) {
     write_error(out, &c);
   } else if (c.action != ACTION_DESCRIBE) {
     struct emu_out o;
-    emu_out_begin(&o, &out->body, c.xml,
-                  c.action == ACTION_CREATE ? "CreateFlowlogResponse" : "DeleteFlowlogResponse");
+    emu_out_begin(&o, &out->body, c.xml, c.root);
     emu_out_str(&o, "RequestId", c.rid);
     if (c.action == ACTION_CREATE)
       emu_out_str(&o, "FlowLogId", c.flowlog_id);
@@ -698,8 +689,8 @@ void emu_handle(struct emu *e, const char *method, const struct params *p, int64
       emu_out_str(&o, "Success", "true");
     emu_out_end(&o);
   }
-  strbuf_release(&c.msg);
-  strbuf_release(&c.api_msg);
+  strbuf_release(&c.v.msg);
+  strbuf_release(&c.api.msg);
   strbuf_release(&c.canon);
   params_release(&c.req);
 }

@@ -51,14 +51,14 @@
 #define EMU_WINDOW_S 900
 
 struct emu_config {
-  double qps;          /* requests per second per AccessKeyId; 0 = no quota */
-  int retry_after_ms;  /* x-acs-retry-after sent with Throttling.User; -1 = none */
-  double fail_rate;    /* fraction of requests answered 503 ServiceUnavailable */
-  double drop_rate;    /* fraction of successful CreateFlowlog left unanswered */
-  int latency_ms;      /* added to every answer (by the server; emu_handle does not wait) */
-  int activate_ms;     /* a flow log is Creating for this long, then Active */
-  uint64_t seed;       /* PRNG seed for faults and FlowLogIds */
-  int nonce_check;     /* 1 = check SignatureNonce reuse (0 only for benchmarks) */
+  double qps;         /* requests per second per AccessKeyId; 0 = no quota */
+  int retry_after_ms; /* x-acs-retry-after sent with Throttling.User; -1 = none */
+  double fail_rate;   /* fraction of requests answered 503 ServiceUnavailable */
+  double drop_rate;   /* fraction of successful CreateFlowlog left unanswered */
+  int latency_ms;     /* added to every answer (by the server; emu_handle does not wait) */
+  int activate_ms;    /* a flow log is Creating for this long, then Active */
+  uint64_t seed;      /* PRNG seed for faults and FlowLogIds */
+  int nonce_check;    /* 1 = check SignatureNonce reuse (0 only for benchmarks) */
 };
 
 /* No quota, no faults, seed 1, nonce check on, no retry-after. */

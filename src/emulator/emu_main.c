@@ -8,6 +8,7 @@
 #include <getopt.h>
 #include <math.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,45 +16,51 @@
 
 /* Exit codes. */
 enum {
-  EXIT_OK = 0,     /* stopped by SIGINT/SIGTERM, state written */
-  EXIT_FAIL = 1,   /* could not listen or write the state file */
-  EXIT_USAGE = 2,  /* bad command line */
+  EXIT_OK = 0,    /* stopped by SIGINT/SIGTERM, state written */
+  EXIT_FAIL = 1,  /* could not listen or write the state file */
+  EXIT_USAGE = 2, /* bad command line */
 };
 
 static const char usage[] =
-  "usage: cbn-emulator [options]\n"
-  "\n"
-  "An emulator of the Alibaba Cloud CBN flow-log API (2017-09-12): CreateFlowlog,\n"
-  "DescribeFlowlogs, DeleteFlowlog, with the gateway's checks and faults on demand.\n"
-  "\n"
-  "  --port N               port to listen on; 0 = the OS chooses (default 0)\n"
-  "  --bind ADDR            address to listen on (default 127.0.0.1)\n"
-  "  --access-key ID:SECRET accept this AccessKey (repeatable; default testid:testsecret)\n"
-  "  --sts-key ID:SECRET:TOKEN  accept this STS key with SecurityToken TOKEN (repeatable)\n"
-  "  --qps Q                requests per second per AccessKeyId, then Throttling.User\n"
-  "                         (decimal allowed; default: no quota)\n"
-  "  --retry-after-ms MS    send x-acs-retry-after: MS with Throttling.User\n"
-  "  --fail-rate P          fraction of requests answered 503 ServiceUnavailable (0-1)\n"
-  "  --drop-rate P          fraction of successful CreateFlowlog calls whose answer is\n"
-  "                         lost: the flow log exists, the connection closes (0-1)\n"
-  "  --latency-ms MS        add MS milliseconds to every answer\n"
-  "  --activate-ms MS       a new flow log is Creating for MS, then Active (default 0)\n"
-  "  --seed N               seed of the fault and FlowLogId generator (default 1)\n"
-  "  --cen-ids FILE         only the CEN ids listed in FILE (one a line) exist;\n"
-  "                         otherwise every cen- id exists\n"
-  "  --state-file FILE      write the state JSON to FILE when stopped\n"
-  "  --threads N            HTTP polling threads (default 4)\n"
-  "  --no-nonce-check       accept reused SignatureNonces (benchmarks only)\n"
-  "  -h, --help             this text\n"
-  "\n"
-  "The first line on stdout is 'cbn-emulator listening on http://ADDR:PORT'.\n"
-  "GET /__emulator/state returns the flow logs and counters as JSON.\n"
-  "SIGINT or SIGTERM stops it (after writing --state-file).\n";
+    "usage: cbn-emulator [options]\n"
+    "\n"
+    "An emulator of the Alibaba Cloud CBN flow-log API (2017-09-12): CreateFlowlog,\n"
+    "DescribeFlowlogs, DeleteFlowlog, with the gateway's checks and faults on demand.\n"
+    "\n"
+    "  --port N               port to listen on; 0 = the OS chooses (default 0)\n"
+    "  --bind ADDR            address to listen on (default 127.0.0.1)\n"
+    "  --access-key ID:SECRET accept this AccessKey (repeatable; default testid:testsecret)\n"
+    "  --sts-key ID:SECRET:TOKEN  accept this STS key with SecurityToken TOKEN (repeatable)\n"
+    "  --qps Q                requests per second per AccessKeyId, then Throttling.User\n"
+    "                         (decimal allowed; default: no quota)\n"
+    "  --retry-after-ms MS    send x-acs-retry-after: MS with Throttling.User\n"
+    "  --fail-rate P          fraction of requests answered 503 ServiceUnavailable (0-1)\n"
+    "  --drop-rate P          fraction of successful CreateFlowlog calls whose answer is\n"
+    "                         lost: the flow log exists, the connection closes (0-1)\n"
+    "  --latency-ms MS        add MS milliseconds to every answer\n"
+    "  --activate-ms MS       a new flow log is Creating for MS, then Active (default 0)\n"
+    "  --seed N               seed of the fault and FlowLogId generator (default 1)\n"
+    "  --cen-ids FILE         only the CEN ids listed in FILE (one a line) exist;\n"
+    "                         otherwise every cen- id exists\n"
+    "  --state-file FILE      write the state JSON to FILE when stopped\n"
+    "  --threads N            HTTP polling threads (default 4)\n"
+    "  --no-nonce-check       accept reused SignatureNonces (benchmarks only)\n"
+    "  -h, --help             this text\n"
+    "\n"
+    "The first line on stdout is 'cbn-emulator listening on http://ADDR:PORT'.\n"
+    "GET /__emulator/state returns the flow logs and counters as JSON.\n"
+    "SIGINT or SIGTERM stops it (after writing --state-file).\n";
 
-static int bad_usage(const char *fmt, const char *a, const char *b)
+static int bad_usage(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* Report a command-line error the house way and return EXIT_USAGE. */
+static int bad_usage(const char *fmt, ...)
 {
+  va_list ap;
   fprintf(stderr, "cbn-emulator: ");
-  fprintf(stderr, fmt, a, b);
+  va_start(ap, fmt);
+  vfprintf(stderr, fmt, ap);
+  va_end(ap);
   fprintf(stderr, "\ntry 'cbn-emulator --help'\n");
   return EXIT_USAGE;
 }
@@ -129,26 +136,40 @@ static int write_state(struct emu *e, const char *path)
 
 int main(int argc, char **argv)
 {
-  enum { O_PORT = 256, O_BIND, O_AK, O_STS, O_QPS, O_RETRY, O_FAIL, O_DROP, O_LAT, O_ACT,
-         O_SEED, O_CENS, O_STATE, O_THREADS, O_NONONCE };
-  static const struct option opts[] = {
-    {"port", required_argument, NULL, O_PORT},
-    {"bind", required_argument, NULL, O_BIND},
-    {"access-key", required_argument, NULL, O_AK},
-    {"sts-key", required_argument, NULL, O_STS},
-    {"qps", required_argument, NULL, O_QPS},
-    {"retry-after-ms", required_argument, NULL, O_RETRY},
-    {"fail-rate", required_argument, NULL, O_FAIL},
-    {"drop-rate", required_argument, NULL, O_DROP},
-    {"latency-ms", required_argument, NULL, O_LAT},
-    {"activate-ms", required_argument, NULL, O_ACT},
-    {"seed", required_argument, NULL, O_SEED},
-    {"cen-ids", required_argument, NULL, O_CENS},
-    {"state-file", required_argument, NULL, O_STATE},
-    {"threads", required_argument, NULL, O_THREADS},
-    {"no-nonce-check", no_argument, NULL, O_NONONCE},
-    {"help", no_argument, NULL, 'h'},
-    {NULL, 0, NULL, 0}};
+  enum {
+    O_PORT = 256,
+    O_BIND,
+    O_AK,
+    O_STS,
+    O_QPS,
+    O_RETRY,
+    O_FAIL,
+    O_DROP,
+    O_LAT,
+    O_ACT,
+    O_SEED,
+    O_CENS,
+    O_STATE,
+    O_THREADS,
+    O_NONONCE
+  };
+  static const struct option opts[] = {{"port", required_argument, NULL, O_PORT},
+                                       {"bind", required_argument, NULL, O_BIND},
+                                       {"access-key", required_argument, NULL, O_AK},
+                                       {"sts-key", required_argument, NULL, O_STS},
+                                       {"qps", required_argument, NULL, O_QPS},
+                                       {"retry-after-ms", required_argument, NULL, O_RETRY},
+                                       {"fail-rate", required_argument, NULL, O_FAIL},
+                                       {"drop-rate", required_argument, NULL, O_DROP},
+                                       {"latency-ms", required_argument, NULL, O_LAT},
+                                       {"activate-ms", required_argument, NULL, O_ACT},
+                                       {"seed", required_argument, NULL, O_SEED},
+                                       {"cen-ids", required_argument, NULL, O_CENS},
+                                       {"state-file", required_argument, NULL, O_STATE},
+                                       {"threads", required_argument, NULL, O_THREADS},
+                                       {"no-nonce-check", no_argument, NULL, O_NONONCE},
+                                       {"help", no_argument, NULL, 'h'},
+                                       {NULL, 0, NULL, 0}};
   struct emu_config cfg;
   const char *bind_addr = "127.0.0.1", *cen_file = NULL, *state_file = NULL;
   long port = 0, threads = 4, v;
@@ -166,9 +187,11 @@ int main(int argc, char **argv)
       return EXIT_OK;
     case O_PORT:
       if (parse_long(optarg, 0, 65535, &port) < 0)
-        return bad_usage("--port '%s': must be 0-65535%s", optarg, "");
+        return bad_usage("--port '%s': must be 0-65535", optarg);
       break;
-    case O_BIND: bind_addr = optarg; break;
+    case O_BIND:
+      bind_addr = optarg;
+      break;
     case O_AK:
     case O_STS:
       key_sts[nkeys] = c == O_STS;
@@ -176,11 +199,11 @@ int main(int argc, char **argv)
       break;
     case O_QPS:
       if (parse_double(optarg, 0, 1e9, &cfg.qps) < 0)
-        return bad_usage("--qps '%s': must be a number >= 0%s", optarg, "");
+        return bad_usage("--qps '%s': must be a number >= 0", optarg);
       break;
     case O_RETRY:
       if (parse_long(optarg, 0, 86400000, &v) < 0)
-        return bad_usage("--retry-after-ms '%s': must be 0-86400000%s", optarg, "");
+        return bad_usage("--retry-after-ms '%s': must be 0-86400000", optarg);
       cfg.retry_after_ms = (int)v;
       break;
     case O_FAIL:
@@ -201,22 +224,28 @@ int main(int argc, char **argv)
       errno = 0;
       cfg.seed = strtoull(optarg, &end, 10);
       if (!*optarg || *end || errno || *optarg == '-')
-        return bad_usage("--seed '%s': must be a non-negative integer%s", optarg, "");
+        return bad_usage("--seed '%s': must be a non-negative integer", optarg);
       break;
     }
-    case O_CENS: cen_file = optarg; break;
-    case O_STATE: state_file = optarg; break;
+    case O_CENS:
+      cen_file = optarg;
+      break;
+    case O_STATE:
+      state_file = optarg;
+      break;
     case O_THREADS:
       if (parse_long(optarg, 1, 64, &threads) < 0)
-        return bad_usage("--threads '%s': must be 1-64%s", optarg, "");
+        return bad_usage("--threads '%s': must be 1-64", optarg);
       break;
-    case O_NONONCE: cfg.nonce_check = 0; break;
+    case O_NONONCE:
+      cfg.nonce_check = 0;
+      break;
     default:
-      return bad_usage("unknown or incomplete option '%s'%s", argv[optind - 1], "");
+      return bad_usage("unknown or incomplete option '%s'", argv[optind - 1]);
     }
   }
   if (optind < argc)
-    return bad_usage("unexpected argument '%s'%s", argv[optind], "");
+    return bad_usage("unexpected argument '%s'", argv[optind]);
 
   struct emu *e = emu_new(&cfg);
   static char default_key[] = "testid:testsecret";

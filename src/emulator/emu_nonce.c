@@ -62,8 +62,7 @@ void emu_nonce_release(struct emu_nonce *nc)
   gen_release(&nc->prev);
 }
 
-int emu_nonce_use(struct emu_nonce *nc, const char *access_key_id, const char *nonce,
-                  int64_t now_s)
+int emu_nonce_use(struct emu_nonce *nc, const char *access_key_id, const char *nonce, int64_t now_s)
 {
   if (nc->cur_start_s == INT64_MIN) {
     nc->cur_start_s = now_s;

@@ -9,11 +9,21 @@ void emu_out_json_escape(struct strbuf *sb, const char *s)
   static const char hex[] = "0123456789abcdef";
   for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
     switch (*p) {
-    case '"': strbuf_addstr(sb, "\\\""); break;
-    case '\\': strbuf_addstr(sb, "\\\\"); break;
-    case '\n': strbuf_addstr(sb, "\\n"); break;
-    case '\r': strbuf_addstr(sb, "\\r"); break;
-    case '\t': strbuf_addstr(sb, "\\t"); break;
+    case '"':
+      strbuf_addstr(sb, "\\\"");
+      break;
+    case '\\':
+      strbuf_addstr(sb, "\\\\");
+      break;
+    case '\n':
+      strbuf_addstr(sb, "\\n");
+      break;
+    case '\r':
+      strbuf_addstr(sb, "\\r");
+      break;
+    case '\t':
+      strbuf_addstr(sb, "\\t");
+      break;
     default:
       if (*p < 0x20 || *p == 0x7f) {
         strbuf_addstr(sb, "\\u00");
@@ -30,12 +40,23 @@ void emu_out_xml_escape(struct strbuf *sb, const char *s)
 {
   for (; *s; s++) {
     switch (*s) {
-    case '<': strbuf_addstr(sb, "&lt;"); break;
-    case '>': strbuf_addstr(sb, "&gt;"); break;
-    case '&': strbuf_addstr(sb, "&amp;"); break;
-    case '"': strbuf_addstr(sb, "&quot;"); break;
-    case '\'': strbuf_addstr(sb, "&apos;"); break;
-    default: strbuf_addch(sb, *s);
+    case '<':
+      strbuf_addstr(sb, "&lt;");
+      break;
+    case '>':
+      strbuf_addstr(sb, "&gt;");
+      break;
+    case '&':
+      strbuf_addstr(sb, "&amp;");
+      break;
+    case '"':
+      strbuf_addstr(sb, "&quot;");
+      break;
+    case '\'':
+      strbuf_addstr(sb, "&apos;");
+      break;
+    default:
+      strbuf_addch(sb, *s);
     }
   }
 }
@@ -78,6 +99,14 @@ void emu_out_begin(struct emu_out *o, struct strbuf *sb, int xml, const char *ro
   else
     strbuf_addch(sb, '{');
   push(o, root, 0);
+}
+
+void emu_out_begin_items(struct emu_out *o, struct strbuf *sb, int xml)
+{
+  memset(o, 0, sizeof(*o));
+  o->sb = sb;
+  o->xml = xml;
+  push(o, "", 1);
 }
 
 void emu_out_close(struct emu_out *o)

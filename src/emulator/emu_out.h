@@ -28,16 +28,21 @@
 #define EMU_OUT_DEPTH 12
 
 struct emu_out {
-  struct strbuf *sb;                      /* where the body goes (borrowed) */
-  int xml;                                /* 1 for XML, 0 for JSON */
-  int depth;                              /* open levels, the root included */
-  const char *names[EMU_OUT_DEPTH];       /* each open level's name (XML closing tags) */
-  unsigned char in_array[EMU_OUT_DEPTH];  /* level is a JSON array */
-  unsigned char nonempty[EMU_OUT_DEPTH];  /* level already has a member: JSON needs ',' */
+  struct strbuf *sb;                     /* where the body goes (borrowed) */
+  int xml;                               /* 1 for XML, 0 for JSON */
+  int depth;                             /* open levels, the root included */
+  const char *names[EMU_OUT_DEPTH];      /* each open level's name (XML closing tags) */
+  unsigned char in_array[EMU_OUT_DEPTH]; /* level is a JSON array */
+  unsigned char nonempty[EMU_OUT_DEPTH]; /* level already has a member: JSON needs ',' */
 };
 
 /* Start a body in sb (appended to) whose XML root element is root. */
 void emu_out_begin(struct emu_out *o, struct strbuf *sb, int xml, const char *root);
+/* Start a fragment in sb made only of array elements (each opened with
+ * emu_out_open), for splicing into an array another writer has open: the
+ * caller can count items while writing them, then write a count before
+ * them. Needs no emu_out_end. */
+void emu_out_begin_items(struct emu_out *o, struct strbuf *sb, int xml);
 /* Close every level still open, the root included. */
 void emu_out_end(struct emu_out *o);
 /* Open an object member (or an array element) called name. */

@@ -23,18 +23,18 @@
 
 /* One request on a connection, from its request line to its completion. */
 struct req {
-  char *query;                 /* the raw query string (after '?'), owned, maybe "" */
+  char *query; /* the raw query string (after '?'), owned, maybe "" */
   struct strbuf body;
-  int started;                 /* the access handler has seen the headers */
-  int too_big;                 /* the body passed MAX_BODY_BYTES */
+  int started; /* the access handler has seen the headers */
+  int too_big; /* the body passed MAX_BODY_BYTES */
   /* a delayed answer, once computed */
   int ready;
   int drop;
   unsigned status;
   struct MHD_Response *resp;
   struct MHD_Connection *conn;
-  int64_t due_ms;              /* CLOCK_MONOTONIC */
-  struct req *next;            /* in the timer queue */
+  int64_t due_ms;   /* CLOCK_MONOTONIC */
+  struct req *next; /* in the timer queue */
 };
 
 struct emu_server {
@@ -130,7 +130,7 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **req_cls,
 static struct MHD_Response *make_response(const char *body, size_t len, const char *type)
 {
   struct MHD_Response *resp =
-    MHD_create_response_from_buffer(len, (void *)body, MHD_RESPMEM_MUST_COPY);
+      MHD_create_response_from_buffer(len, (void *)body, MHD_RESPMEM_MUST_COPY);
   if (resp)
     MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, type);
   return resp;
@@ -147,8 +147,7 @@ static enum MHD_Result send_now(struct MHD_Connection *conn, unsigned status,
 }
 
 /* Hold the answer for the latency: suspend and queue for the timer. */
-static enum MHD_Result send_later(struct emu_server *s, struct req *r,
-                                  struct MHD_Connection *conn)
+static enum MHD_Result send_later(struct emu_server *s, struct req *r, struct MHD_Connection *conn)
 {
   r->ready = 1;
   r->conn = conn;
@@ -172,9 +171,8 @@ static enum MHD_Result send_later(struct emu_server *s, struct req *r,
 }
 
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,
-                                  const char *method, const char *version,
-                                  const char *upload_data, size_t *upload_data_size,
-                                  void **req_cls)
+                                  const char *method, const char *version, const char *upload_data,
+                                  size_t *upload_data_size, void **req_cls)
 {
   struct emu_server *s = cls;
   struct req *r = *req_cls;
@@ -202,12 +200,18 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
   }
 
   if (!strcmp(url, STATE_PATH)) {
+    /* Tens of MB with many flow logs: hand the buffer over, do not copy it. */
     struct strbuf sb = STRBUF_INIT;
+    size_t len;
     emu_state_json(s->emu, wall_ms(), &sb);
-    enum MHD_Result ret =
-      send_now(conn, MHD_HTTP_OK, make_response(sb.buf, sb.len, "application/json"));
-    strbuf_release(&sb);
-    return ret;
+    char *buf = strbuf_detach(&sb, &len);
+    struct MHD_Response *resp = MHD_create_response_from_buffer(len, buf, MHD_RESPMEM_MUST_FREE);
+    if (!resp) {
+      free(buf);
+      return MHD_NO;
+    }
+    MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, "application/json");
+    return send_now(conn, MHD_HTTP_OK, resp);
   }
   int is_post = !strcmp(method, "POST");
   if (!is_post && strcmp(method, "GET")) {
@@ -229,8 +233,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
   struct params p = PARAMS_INIT;
   params_parse_urlencoded(&p, r->query, strlen(r->query));
   if (is_post && r->body.len) {
-    const char *type = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
-                                                   MHD_HTTP_HEADER_CONTENT_TYPE);
+    const char *type =
+        MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_TYPE);
     if (!type || !strncasecmp(type, "application/x-www-form-urlencoded", 33))
       params_parse_urlencoded(&p, r->body.buf, r->body.len);
   }
@@ -305,11 +309,11 @@ int emu_server_start(struct emu_server **out, struct emu *e, const char *bind_ad
     }
     s->timer_running = 1;
   }
-  s->daemon = MHD_start_daemon(
-    flags, (uint16_t)port, NULL, NULL, on_request, s, MHD_OPTION_SOCK_ADDR, sa,
-    MHD_OPTION_THREAD_POOL_SIZE, (unsigned)(threads > 0 ? threads : 1),
-    MHD_OPTION_URI_LOG_CALLBACK, on_uri, (void *)s, MHD_OPTION_NOTIFY_COMPLETED, on_completed,
-    (void *)s, MHD_OPTION_CONNECTION_TIMEOUT, 120u, MHD_OPTION_END);
+  s->daemon = MHD_start_daemon(flags, (uint16_t)port, NULL, NULL, on_request, s,
+                               MHD_OPTION_SOCK_ADDR, sa, MHD_OPTION_THREAD_POOL_SIZE,
+                               (unsigned)(threads > 0 ? threads : 1), MHD_OPTION_URI_LOG_CALLBACK,
+                               on_uri, (void *)s, MHD_OPTION_NOTIFY_COMPLETED, on_completed,
+                               (void *)s, MHD_OPTION_CONNECTION_TIMEOUT, 120u, MHD_OPTION_END);
   if (!s->daemon) {
     snprintf(err, errlen, "cannot listen on %s port %d", bind_addr, port);
     emu_server_stop(s);

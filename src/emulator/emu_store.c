@@ -48,9 +48,8 @@ struct emu_flowlog *emu_store_find_token(const struct emu_store *st, const char 
   return lookup(st, &st->by_token, token);
 }
 
-struct emu_flowlog *emu_store_add(struct emu_store *st, const char *id,
-                                  const struct params *req, const char *canon,
-                                  int64_t created_ms)
+struct emu_flowlog *emu_store_add(struct emu_store *st, const char *id, const struct params *req,
+                                  const char *canon, int64_t created_ms)
 {
   struct emu_flowlog *fl = cbn_xcalloc(1, sizeof(*fl));
   snprintf(fl->id, sizeof(fl->id), "%s", id);
@@ -89,10 +88,16 @@ const char *emu_store_status(const struct emu_flowlog *fl, int64_t now_ms, int a
 void emu_store_write(struct emu_out *o, const struct emu_flowlog *fl, int64_t now_ms,
                      int activate_ms, int with_extra)
 {
-  static const char *const fields[] = {"CenId",        "RegionId",        "ProjectName",
-                                       "LogStoreName", "FlowLogName",     "Description",
-                                       "LogFormatString", "TransitRouterId",
-                                       "TransitRouterAttachmentId", NULL};
+  static const char *const fields[] = {"CenId",
+                                       "RegionId",
+                                       "ProjectName",
+                                       "LogStoreName",
+                                       "FlowLogName",
+                                       "Description",
+                                       "LogFormatString",
+                                       "TransitRouterId",
+                                       "TransitRouterAttachmentId",
+                                       NULL};
   char created[SIGN_TIMESTAMP_LEN];
   sign_timestamp(created, (time_t)(fl->created_ms / 1000));
   emu_out_open(o, "FlowLog");

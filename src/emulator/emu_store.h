@@ -54,9 +54,8 @@ struct emu_flowlog *emu_store_find_token(const struct emu_store *st, const char 
  * created_ms from req (copied and sorted) whose canonical query string is
  * canon (copied; the caller computes it outside the lock). Its ClientToken,
  * if any, now maps to the new record. Returns the record, owned by the store. */
-struct emu_flowlog *emu_store_add(struct emu_store *st, const char *id,
-                                  const struct params *req, const char *canon,
-                                  int64_t created_ms);
+struct emu_flowlog *emu_store_add(struct emu_store *st, const char *id, const struct params *req,
+                                  const char *canon, int64_t created_ms);
 
 /* Mark fl deleted: it leaves every lookup and listing. */
 void emu_store_delete(struct emu_store *st, struct emu_flowlog *fl);

@@ -158,8 +158,8 @@ static void test_action_version_missing(void)
   create_params(&p, "cen-a", NULL);
   params_set(&p, "Version", "2014-05-26");
   expect(e, &p, 400, "InvalidVersion");
-  static const char *const common[] = {"AccessKeyId", "SignatureMethod", "SignatureVersion",
-                                       "SignatureNonce", "Timestamp", NULL};
+  static const char *const common[] = {"AccessKeyId",    "SignatureMethod", "SignatureVersion",
+                                       "SignatureNonce", "Timestamp",       NULL};
   for (int i = 0; common[i]; i++) {
     char code[64];
     create_params(&p, "cen-a", NULL);
@@ -686,8 +686,10 @@ static void test_xml(void)
   create_params(&p, "cen-a", NULL);
   params_set(&p, "Format", "XML");
   CHECK_INT(send(e, &p, &r), 200);
-  CHECK(!strncmp(r.body.buf, "<?xml version='1.0' encoding='UTF-8'?><CreateFlowlogResponse>"
-                             "<RequestId>", 71));
+  CHECK(!strncmp(r.body.buf,
+                 "<?xml version='1.0' encoding='UTF-8'?><CreateFlowlogResponse>"
+                 "<RequestId>",
+                 71));
   CHECK(strstr(r.body.buf, "</RequestId><FlowLogId>flowlog-") != NULL);
   CHECK(strstr(r.body.buf, "</FlowLogId></CreateFlowlogResponse>") != NULL);
   CHECK_STR(r.content_type, "text/xml;charset=utf-8");

@@ -108,8 +108,7 @@ static void reply_release(struct reply *r)
 }
 
 /* GET url+path, or POST form to url+path; the reply is parsed as JSON. */
-static void http(const struct emu_proc *ep, const char *path, const char *form,
-                 struct reply *r)
+static void http(const struct emu_proc *ep, const char *path, const char *form, struct reply *r)
 {
   struct strbuf url = STRBUF_INIT;
   memset(r, 0, sizeof(*r));
@@ -161,8 +160,7 @@ static void create_params(struct params *p, const char *cen, const char *token, 
 }
 
 /* Sign p for method, send it (POST form or GET query), release p. */
-static void call(const struct emu_proc *ep, const char *method, struct params *p,
-                 struct reply *r)
+static void call(const struct emu_proc *ep, const char *method, struct params *p, struct reply *r)
 {
   struct strbuf wire = STRBUF_INIT, path = STRBUF_INIT;
   sign_v1_encode_request(&wire, method, p, "testsecret");
@@ -284,8 +282,7 @@ static void test_gateway_and_idempotency(void)
   call(&ep, "GET", &p, &r);
   CHECK_INT(r.status, 200);
   CHECK_INT(json_integer_value(json_object_get(r.json, "TotalCount")), 1);
-  json_t *fl =
-    json_array_get(json_object_get(json_object_get(r.json, "FlowLogs"), "FlowLog"), 0);
+  json_t *fl = json_array_get(json_object_get(json_object_get(r.json, "FlowLogs"), "FlowLog"), 0);
   CHECK_STR(json_string_value(json_object_get(fl, "FlowLogId")), id);
   CHECK_STR(json_string_value(json_object_get(fl, "Description")),
             "Rehearsal with spaces & symbols");
@@ -303,9 +300,8 @@ static void test_gateway_and_idempotency(void)
   CHECK_INT(counter(st, "replays"), 1);
   CHECK_INT(counter(st, "deleted"), 1);
   CHECK_INT(json_array_size(json_object_get(st, "flowlogs")), 3);
-  CHECK_INT(json_integer_value(json_object_get(json_object_get(json_object_get(st, "counters"),
-                                                               "errors"),
-                                               "SignatureNonceUsed")),
+  CHECK_INT(json_integer_value(json_object_get(
+                json_object_get(json_object_get(st, "counters"), "errors"), "SignatureNonceUsed")),
             1);
   reply_release(&r);
   CHECK_INT(emu_stop(&ep), 0);
