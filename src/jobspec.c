@@ -15,6 +15,8 @@
 #define TOKEN_DOMAIN "cbn-batch/CreateFlowlog/v1"
 #define TOKEN_PREFIX "cbn-"
 #define TOKEN_HASH_BYTES 16
+#define NOT_TAG_VALUE (-2L)
+#define NO_KEY (-1L)
 
 static const char *const result_columns[] = {"Status",       "FlowLogId", "RequestId",
                                              "ErrorCode",    "ErrorMessage", "Attempts",
@@ -27,14 +29,27 @@ struct jobspec {
   size_t ncolumns;
   size_t header_line;
   int project_col;                /* column of ProjectName, -1 if none */
+  /* The header's mapping worked out once, so a row costs no lookups by name:
+   * the column of each rowcheck_required entry; for each column, the column
+   * of its Tag.N.Key if it is a Tag.N.Value (NO_KEY if that key has no
+   * column, NOT_TAG_VALUE otherwise); the parameter columns sorted by
+   * canonical name (the order of the hashed encoding). */
+  size_t required_col[8];
+  long *key_col;
+  size_t *sorted_cols;
+  size_t nsorted;
+  /* For each column, the last value rowcheck_value accepted there. The
+   * check is pure, and spreadsheets repeat values down a column (CenId,
+   * RegionId, Interval, tags), so an equal cell needs no second check. */
+  struct strbuf *last_ok;
   jobspec_warn_fn *warn;
   void *warn_ctx;
   int warned_upper;               /* the upper-case warning was given */
   struct dupset seen;             /* digests of this pass's valid rows */
   size_t next_index;              /* 0-based index of the next data row */
   /* Per-row scratch, reused so that a row costs no allocation once warm.
-   * view is a request whose items borrow the column names and the record's
-   * fields: it is never given to params_release. */
+   * view is a request (sorted by name) whose items borrow the column names
+   * and the record's fields: it is never given to params_release. */
   struct params view;
   struct strbuf enc;              /* the hashed encoding */
   struct strbuf why;              /* a row's problem, without "FILE:LINE: " */
@@ -215,6 +230,47 @@ static void list_columns(struct strbuf *sb, const struct jobspec *s)
     strbuf_addf(sb, "%s'%s'", i ? ", " : "", s->columns[i].name);
 }
 
+static size_t column_of_param(const struct jobspec *s, const char *param)
+{
+  for (size_t i = 0; i < s->ncolumns; i++)
+    if (s->columns[i].kind == JOBSPEC_PARAM && !strcmp(s->columns[i].param, param))
+      return i;
+  return s->ncolumns;
+}
+
+/* Work out required_col, key_col and sorted_cols from the columns. */
+static void map_columns(struct jobspec *s)
+{
+  s->key_col = cbn_xmalloc(s->ncolumns * sizeof(*s->key_col));
+  s->last_ok = cbn_xmalloc(s->ncolumns * sizeof(*s->last_ok));
+  for (size_t i = 0; i < s->ncolumns; i++)
+    strbuf_init(&s->last_ok[i], 0);
+  s->sorted_cols = cbn_xmalloc(s->ncolumns * sizeof(*s->sorted_cols));
+  s->nsorted = 0;
+  for (size_t r = 0; rowcheck_required[r]; r++)
+    s->required_col[r] = column_of_param(s, rowcheck_required[r]);
+  for (size_t i = 0; i < s->ncolumns; i++) {
+    const struct jobspec_column *c = &s->columns[i];
+    s->key_col[i] = NOT_TAG_VALUE;
+    if (c->kind != JOBSPEC_PARAM)
+      continue;
+    size_t len = strlen(c->param);
+    if (!strncmp(c->param, "Tag.", 4) && len > 6 && !strcmp(c->param + len - 6, ".Value")) {
+      char key[ROWCHECK_NAME_MAX];
+      snprintf(key, sizeof(key), "%.*s.Key", (int)(len - 6), c->param);
+      size_t k = column_of_param(s, key);
+      s->key_col[i] = k < s->ncolumns ? (long)k : NO_KEY;
+    }
+    /* Insertion into sorted_cols by canonical name. */
+    size_t k = s->nsorted++;
+    while (k > 0 && strcmp(s->columns[s->sorted_cols[k - 1]].param, c->param) > 0) {
+      s->sorted_cols[k] = s->sorted_cols[k - 1];
+      k--;
+    }
+    s->sorted_cols[k] = i;
+  }
+}
+
 static int parse_header(struct jobspec *s, const struct jobs_record *rec, char *err,
                         size_t errlen)
 {
@@ -275,6 +331,7 @@ static int parse_header(struct jobspec *s, const struct jobs_record *rec, char *
       return CBN_EPARSE;
     }
   }
+  map_columns(s);
   return 0;
 }
 
@@ -353,7 +410,12 @@ void jobspec_free(struct jobspec *s)
   if (!s)
     return;
   jobs_reader_free(s->reader);
+  for (size_t i = 0; s->last_ok && i < s->ncolumns; i++)
+    strbuf_release(&s->last_ok[i]);
+  free(s->last_ok);
   free_columns(s);
+  free(s->key_col);
+  free(s->sorted_cols);
   dupset_release(&s->seen);
   free(s->view.items); /* the items' strings are borrowed */
   strbuf_release(&s->enc);
@@ -404,6 +466,14 @@ int jobspec_rewind(struct jobspec *s, char *err, size_t errlen)
 
 /* ---- rows ------------------------------------------------------------- */
 
+static int is_ascii(const char *p, size_t len)
+{
+  for (size_t i = 0; i < len; i++)
+    if ((unsigned char)p[i] >= 0x80)
+      return 0;
+  return 1;
+}
+
 /* How a message names the cell at index i. */
 static void add_column(struct strbuf *sb, const struct jobspec *s, size_t i)
 {
@@ -413,14 +483,6 @@ static void add_column(struct strbuf *sb, const struct jobspec *s, size_t i)
     strbuf_addf(sb, "column %zu", i + 1);
   else
     strbuf_addf(sb, "column '%s'", s->columns[i].name);
-}
-
-static size_t column_of_param(const struct jobspec *s, const char *param)
-{
-  for (size_t i = 0; i < s->ncolumns; i++)
-    if (s->columns[i].kind == JOBSPEC_PARAM && !strcmp(s->columns[i].param, param))
-      return i;
-  return s->ncolumns;
 }
 
 /* Check one data record; 0 if valid (token set, digest remembered), -1 with
@@ -452,39 +514,56 @@ static int check_row(struct jobspec *s, const struct jobs_record *rec,
       strbuf_addstr(&s->why, ": contains a NUL byte");
       return -1;
     }
-    if (!rowcheck_utf8(rec->fields[i], rec->lens[i], NULL)) {
+    if (!is_ascii(rec->fields[i], rec->lens[i]) &&
+        !rowcheck_utf8(rec->fields[i], rec->lens[i], NULL)) {
       add_column(&s->why, s, i);
       strbuf_addstr(&s->why, ": is not well-formed UTF-8");
       return -1;
     }
   }
-  s->view.n = 0;
+  /* rowcheck_request, unrolled over the mapping worked out from the header:
+   * the same checks in the same order (the required parameters; then each
+   * non-empty parameter in column order, a Tag.N.Value followed by the
+   * presence of its Tag.N.Key). test_jobspec holds the two to agreement. */
+  for (size_t r = 0; rowcheck_required[r]; r++) {
+    if (!rec->fields[s->required_col[r]][0]) {
+      add_column(&s->why, s, s->required_col[r]);
+      strbuf_addstr(&s->why, ": must not be empty (it is required)");
+      return -1;
+    }
+  }
   for (size_t i = 0; i < s->ncolumns; i++) {
-    if (s->columns[i].kind != JOBSPEC_PARAM || !rec->fields[i][0])
+    const struct jobspec_column *c = &s->columns[i];
+    if (c->kind != JOBSPEC_PARAM || !rec->fields[i][0])
+      continue;
+    struct strbuf *last = &s->last_ok[i];
+    if (last->len != rec->lens[i] || memcmp(last->buf, rec->fields[i], last->len)) {
+      if (rowcheck_value(c->param, rec->fields[i], &f) < 0) {
+        add_column(&s->why, s, i);
+        strbuf_addf(&s->why, ": %s", f.rule);
+        return -1;
+      }
+      strbuf_reset(last);
+      strbuf_add(last, rec->fields[i], rec->lens[i]);
+    }
+    long k = s->key_col[i];
+    if (k != NOT_TAG_VALUE && (k == NO_KEY || !rec->fields[k][0])) {
+      size_t len = strlen(c->param);
+      add_column(&s->why, s, i);
+      strbuf_addf(&s->why, ": needs its %.*s.Key", (int)(len - 6), c->param);
+      return -1;
+    }
+  }
+  s->view.n = 0;
+  for (size_t k = 0; k < s->nsorted; k++) {
+    size_t i = s->sorted_cols[k];
+    if (!rec->fields[i][0])
       continue;
     s->view.items[s->view.n].name = s->columns[i].param;
     s->view.items[s->view.n].value = rec->fields[i];
     s->view.n++;
   }
-  if (rowcheck_request(&s->view, &f) < 0) {
-    add_column(&s->why, s, column_of_param(s, f.param));
-    if (!strncmp(f.api_code, "Missing", 7))
-      strbuf_addstr(&s->why, ": must not be empty (it is required)");
-    else
-      strbuf_addf(&s->why, ": %s", f.rule);
-    return -1;
-  }
-  /* Sort the borrowed items by name: insertion sort, a request has a few. */
   struct param *it = s->view.items;
-  for (size_t i = 1; i < s->view.n; i++) {
-    struct param cur = it[i];
-    size_t k = i;
-    while (k > 0 && strcmp(it[k - 1].name, cur.name) > 0) {
-      it[k] = it[k - 1];
-      k--;
-    }
-    it[k] = cur;
-  }
   uint64_t digest;
   int rc = token_and_digest(s->md, s->sha256, &s->enc, it, s->view.n, token, &digest);
   if (rc < 0)

@@ -83,6 +83,33 @@ static int validate(const char *p, char delim, struct seen *s, struct jobspec_co
   return rc;
 }
 
+/* jobspec checks rows with rowcheck_request unrolled over the header's
+ * mapping: hold the two to agreement on every job of the file at path. */
+static void agrees_with_rowcheck_request(void)
+{
+  struct jobspec *spec;
+  struct job j;
+  char err[256];
+  if (jobspec_open(path, "jobs.csv", ',', NULL, NULL, &spec, err, sizeof(err)) < 0)
+    return;
+  job_init(&j);
+  while (jobspec_next(spec, &j, err, sizeof(err)) == 1) {
+    struct rowcheck_failure f;
+    int rc = rowcheck_request(&j.request, &f);
+    const char *m = j.result.error_message;
+    if (j.result.status != JOB_INVALID) {
+      CHECK_INT(rc, 0);
+    } else if (strstr(m, "is required")) {
+      CHECK(rc < 0 && !strncmp(f.api_code, "Missing", 7));
+    } else if (!strstr(m, "fields, the header has") && !strstr(m, "NUL byte") &&
+               !strstr(m, "UTF-8") && !strstr(m, "duplicate")) {
+      CHECK(rc < 0 && strstr(m, f.rule) != NULL);
+    }
+    job_release(&j);
+  }
+  jobspec_free(spec);
+}
+
 /* The one invalid-row message of a file whose header is H and one row. */
 #define H "CenId,RegionId,ProjectName,LogStoreName,FlowLogName,Description,Interval,ClientToken,LogFormatString,TransitRouterId,Tag.1.Key,Tag.1.Value,Owner\n"
 static const char *row_error(const char *data, size_t len, struct seen *s)
@@ -102,6 +129,7 @@ static const char *row_error(const char *data, size_t len, struct seen *s)
   if (n && msg[n - 1] == '\n')
     msg[n - 1] = '\0';
   seen_release(s);
+  agrees_with_rowcheck_request();
   return msg;
 }
 
