@@ -212,6 +212,21 @@ int jobspec_request_digest(const struct params *request, uint64_t *digest)
   return rc;
 }
 
+/* The next record that has a non-empty cell. Excel writes a row of bare
+ * delimiters (",,,,") for a row that is formatted but empty: it counts as
+ * a blank line, as it does to the person who made the sheet. */
+static int next_record(struct jobs_reader *r, const struct jobs_record **rec, char *err,
+                       size_t errlen)
+{
+  int rc;
+  while ((rc = jobs_reader_next(r, rec, err, errlen)) == 1) {
+    for (size_t i = 0; i < (*rec)->nfields; i++)
+      if ((*rec)->lens[i])
+        return 1;
+  }
+  return rc;
+}
+
 /* ---- header ----------------------------------------------------------- */
 
 static void free_columns(struct jobspec *s)
@@ -382,13 +397,13 @@ int jobspec_open(const char *path, const char *display, char delim, jobspec_warn
     rc = CBN_ECRYPTO;
     goto err;
   }
-  rc = jobs_reader_next(reader, &rec, err, errlen);
+  rc = next_record(reader, &rec, err, errlen);
   if (rc < 0)
     goto err;
   if (rc == 0) {
     errf(err, errlen,
-         "%s:1: the file is empty: its first line must be a header naming the columns "
-         "(CenId, RegionId, ProjectName, LogStoreName, ...)",
+         "%s:1: no header: the file is empty or blank; its first line must name the "
+         "columns (CenId, RegionId, ProjectName, LogStoreName, ...)",
          s->display);
     rc = CBN_EPARSE;
     goto err;
@@ -448,7 +463,7 @@ int jobspec_rewind(struct jobspec *s, char *err, size_t errlen)
   int rc = jobs_reader_rewind(s->reader, err, errlen);
   if (rc < 0)
     return rc;
-  rc = jobs_reader_next(s->reader, &rec, err, errlen);
+  rc = next_record(s->reader, &rec, err, errlen);
   if (rc < 0)
     return rc;
   int same = rc == 1 && rec->nfields == s->ncolumns && rec->line == s->header_line;
@@ -581,7 +596,7 @@ int jobspec_next(struct jobspec *s, struct job *j, char *err, size_t errlen)
 {
   const struct jobs_record *rec;
   char token[JOB_TOKEN_MAX];
-  int rc = jobs_reader_next(s->reader, &rec, err, errlen);
+  int rc = next_record(s->reader, &rec, err, errlen);
   if (rc <= 0)
     return rc;
   rc = check_row(s, rec, token);
@@ -617,7 +632,7 @@ int jobspec_validate(struct jobspec *s, const struct jobspec_callbacks *cb,
   char token[JOB_TOKEN_MAX];
   struct jobspec_counts c = {0, 0, 0};
   int rc = jobspec_rewind(s, err, errlen);
-  while (rc == 0 && (rc = jobs_reader_next(s->reader, &rec, err, errlen)) == 1) {
+  while (rc == 0 && (rc = next_record(s->reader, &rec, err, errlen)) == 1) {
     size_t index = s->next_index++;
     c.rows++;
     rc = check_row(s, rec, token);
