@@ -16,6 +16,7 @@
 #define TOKEN_PREFIX "cbn-"
 #define TOKEN_HASH_BYTES 16
 #define NOT_TAG_VALUE (-2L)
+#define REQUIRED_MAX 16 /* room for rowcheck_required's entries */
 #define NO_KEY (-1L)
 
 static const char *const result_columns[] = {"Status",       "FlowLogId", "RequestId",
@@ -34,7 +35,7 @@ struct jobspec {
    * of its Tag.N.Key if it is a Tag.N.Value (NO_KEY if that key has no
    * column, NOT_TAG_VALUE otherwise); the parameter columns sorted by
    * canonical name (the order of the hashed encoding). */
-  size_t required_col[8];
+  size_t required_col[REQUIRED_MAX];
   long *key_col;
   size_t *sorted_cols;
   size_t nsorted;
@@ -56,6 +57,7 @@ struct jobspec {
   struct strbuf full;             /* "FILE:LINE: " + why */
   EVP_MD *sha256;
   EVP_MD_CTX *md;
+  EVP_MD_CTX *md_domain; /* SHA-256 with TOKEN_DOMAIN and its NUL absorbed */
 };
 
 static void errf(char *err, size_t errlen, const char *fmt, ...)
@@ -93,12 +95,11 @@ static int param_cmp(const void *a, const void *b)
   return strcmp(((const struct param *)a)->name, ((const struct param *)b)->name);
 }
 
-/* Append the encoding of items (sorted by name) to out; with_token says
- * whether a ClientToken item is part of it. */
-static void encode(struct strbuf *out, const struct param *items, size_t n, int with_token)
+/* Append the items (sorted by name) to out, each as name NUL value NUL;
+ * with_token says whether a ClientToken item is part of it. */
+static void encode_items(struct strbuf *out, const struct param *items, size_t n,
+                         int with_token)
 {
-  strbuf_reset(out);
-  strbuf_add(out, TOKEN_DOMAIN, sizeof(TOKEN_DOMAIN)); /* with its NUL */
   for (size_t i = 0; i < n; i++) {
     if (!with_token && !strcmp(items[i].name, "ClientToken"))
       continue;
@@ -107,17 +108,19 @@ static void encode(struct strbuf *out, const struct param *items, size_t n, int 
   }
 }
 
-/* SHA-256 of data; ctx/md may be NULL for a one-shot computation. */
-static int sha256(EVP_MD_CTX *ctx, const EVP_MD *md, const void *data, size_t len,
-                  unsigned char out[32])
+/* The whole hashed encoding: TOKEN_DOMAIN NUL, then the items. */
+static void encode(struct strbuf *out, const struct param *items, size_t n, int with_token)
+{
+  strbuf_reset(out);
+  strbuf_add(out, TOKEN_DOMAIN, sizeof(TOKEN_DOMAIN)); /* with its NUL */
+  encode_items(out, items, n, with_token);
+}
+
+/* SHA-256 of data, one shot. */
+static int sha256(const void *data, size_t len, unsigned char out[32])
 {
   unsigned int outlen = 0;
-  if (!ctx || !md)
-    return EVP_Digest(data, len, out, &outlen, EVP_sha256(), NULL) == 1 ? 0 : CBN_ECRYPTO;
-  if (EVP_DigestInit_ex2(ctx, md, NULL) != 1 || EVP_DigestUpdate(ctx, data, len) != 1 ||
-      EVP_DigestFinal_ex(ctx, out, &outlen) != 1)
-    return CBN_ECRYPTO;
-  return 0;
+  return EVP_Digest(data, len, out, &outlen, EVP_sha256(), NULL) == 1 ? 0 : CBN_ECRYPTO;
 }
 
 static void token_from_hash(const unsigned char *h, char out[JOB_TOKEN_MAX])
@@ -140,37 +143,40 @@ static uint64_t digest_from_hash(const unsigned char *h)
   return d;
 }
 
-/* Token and digest of the sorted items n. A ClientToken item, if any, is
- * the token; else the token is derived. */
-static int token_and_digest(EVP_MD_CTX *ctx, const EVP_MD *md, struct strbuf *enc,
+/* SHA-256 of TOKEN_DOMAIN NUL + the items, continuing from domain, a
+ * context with that prefix absorbed (a copy is cheaper than a fresh start). */
+static int hash_items(EVP_MD_CTX *ctx, const EVP_MD_CTX *domain, struct strbuf *enc,
+                      const struct param *items, size_t n, int with_token,
+                      unsigned char h[32])
+{
+  unsigned int outlen = 0;
+  strbuf_reset(enc);
+  encode_items(enc, items, n, with_token);
+  if (EVP_MD_CTX_copy_ex(ctx, domain) != 1 || EVP_DigestUpdate(ctx, enc->buf, enc->len) != 1 ||
+      EVP_DigestFinal_ex(ctx, h, &outlen) != 1)
+    return CBN_ECRYPTO;
+  return 0;
+}
+
+/* Token and digest of the sorted items n: an explicit ClientToken item is
+ * the token and enters the digest; else one hash gives both. */
+static int token_and_digest(EVP_MD_CTX *ctx, const EVP_MD_CTX *domain, struct strbuf *enc,
                             const struct param *items, size_t n, char token[JOB_TOKEN_MAX],
                             uint64_t *digest)
 {
   unsigned char h[32];
   const char *explicit_token = NULL;
-  int rc;
   for (size_t i = 0; i < n; i++)
     if (!strcmp(items[i].name, "ClientToken"))
       explicit_token = items[i].value;
-  encode(enc, items, n, 0);
-  if (!explicit_token || token) {
-    if ((rc = sha256(ctx, md, enc->buf, enc->len, h)) < 0)
-      return rc;
-  }
-  if (token) {
-    if (explicit_token)
-      snprintf(token, JOB_TOKEN_MAX, "%s", explicit_token);
-    else
-      token_from_hash(h, token);
-  }
-  if (digest) {
-    if (explicit_token) {
-      encode(enc, items, n, 1);
-      if ((rc = sha256(ctx, md, enc->buf, enc->len, h)) < 0)
-        return rc;
-    }
-    *digest = digest_from_hash(h);
-  }
+  int rc = hash_items(ctx, domain, enc, items, n, explicit_token != NULL, h);
+  if (rc < 0)
+    return rc;
+  if (explicit_token)
+    snprintf(token, JOB_TOKEN_MAX, "%s", explicit_token);
+  else
+    token_from_hash(h, token);
+  *digest = digest_from_hash(h);
   return 0;
 }
 
@@ -190,7 +196,7 @@ int jobspec_derive_token(const struct params *request, char out[JOB_TOKEN_MAX])
   unsigned char h[32];
   struct param *items = sorted_items(request);
   encode(&enc, items, request->n, 0);
-  int rc = sha256(NULL, NULL, enc.buf, enc.len, h);
+  int rc = sha256(enc.buf, enc.len, h);
   if (!rc)
     token_from_hash(h, out);
   free(items);
@@ -204,7 +210,7 @@ int jobspec_request_digest(const struct params *request, uint64_t *digest)
   unsigned char h[32];
   struct param *items = sorted_items(request);
   encode(&enc, items, request->n, 1);
-  int rc = sha256(NULL, NULL, enc.buf, enc.len, h);
+  int rc = sha256(enc.buf, enc.len, h);
   if (!rc)
     *digest = digest_from_hash(h);
   free(items);
@@ -262,7 +268,7 @@ static void map_columns(struct jobspec *s)
     strbuf_init(&s->last_ok[i], 0);
   s->sorted_cols = cbn_xmalloc(s->ncolumns * sizeof(*s->sorted_cols));
   s->nsorted = 0;
-  for (size_t r = 0; rowcheck_required[r]; r++)
+  for (size_t r = 0; r < REQUIRED_MAX && rowcheck_required[r]; r++)
     s->required_col[r] = column_of_param(s, rowcheck_required[r]);
   for (size_t i = 0; i < s->ncolumns; i++) {
     const struct jobspec_column *c = &s->columns[i];
@@ -392,7 +398,10 @@ int jobspec_open(const char *path, const char *display, char delim, jobspec_warn
   strbuf_init(&s->full, 256);
   s->sha256 = EVP_MD_fetch(NULL, "SHA256", NULL);
   s->md = EVP_MD_CTX_new();
-  if (!s->sha256 || !s->md) {
+  s->md_domain = EVP_MD_CTX_new();
+  if (!s->sha256 || !s->md || !s->md_domain ||
+      EVP_DigestInit_ex2(s->md_domain, s->sha256, NULL) != 1 ||
+      EVP_DigestUpdate(s->md_domain, TOKEN_DOMAIN, sizeof(TOKEN_DOMAIN)) != 1) {
     errf(err, errlen, "%s: cannot set up SHA-256", s->display);
     rc = CBN_ECRYPTO;
     goto err;
@@ -438,6 +447,7 @@ void jobspec_free(struct jobspec *s)
   strbuf_release(&s->full);
   EVP_MD_free(s->sha256);
   EVP_MD_CTX_free(s->md);
+  EVP_MD_CTX_free(s->md_domain);
   free(s);
 }
 
@@ -540,7 +550,7 @@ static int check_row(struct jobspec *s, const struct jobs_record *rec,
    * the same checks in the same order (the required parameters; then each
    * non-empty parameter in column order, a Tag.N.Value followed by the
    * presence of its Tag.N.Key). test_jobspec holds the two to agreement. */
-  for (size_t r = 0; rowcheck_required[r]; r++) {
+  for (size_t r = 0; r < REQUIRED_MAX && rowcheck_required[r]; r++) {
     if (!rec->fields[s->required_col[r]][0]) {
       add_column(&s->why, s, s->required_col[r]);
       strbuf_addstr(&s->why, ": must not be empty (it is required)");
@@ -580,7 +590,7 @@ static int check_row(struct jobspec *s, const struct jobs_record *rec,
   }
   struct param *it = s->view.items;
   uint64_t digest;
-  int rc = token_and_digest(s->md, s->sha256, &s->enc, it, s->view.n, token, &digest);
+  int rc = token_and_digest(s->md, s->md_domain, &s->enc, it, s->view.n, token, &digest);
   if (rc < 0)
     return rc;
   size_t first = dupset_insert(&s->seen, digest, rec->line);
