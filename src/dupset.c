@@ -7,41 +7,40 @@
 #include <string.h>
 
 #define DUPSET_MIN_CAPACITY 1024
-/* Grow when the load would pass 95/100; grow by 5/4. */
-#define DUPSET_LOAD_NUM 95
+/* Grow when the load would pass 90/100; grow by 6/5. */
+#define DUPSET_LOAD_NUM 90
 #define DUPSET_LOAD_DEN 100
+#define WORDS 3 /* uint32_t words a slot */
 
-static size_t home_of(uint64_t digest, size_t capacity)
+static size_t home_of(uint32_t hi, size_t capacity)
 {
-  return (size_t)(((digest >> 32) * (uint64_t)capacity) >> 32);
+  return (size_t)(((uint64_t)hi * (uint64_t)capacity) >> 32);
 }
 
 /* How far the entry in slot pos sits from its home slot. */
 static size_t distance_of(const struct dupset *s, size_t pos)
 {
-  size_t home = home_of(s->digests[pos], s->capacity);
+  size_t home = home_of(s->slots[WORDS * pos + 1], s->capacity);
   return pos >= home ? pos - home : pos + s->capacity - home;
 }
 
 void dupset_init(struct dupset *s)
 {
-  s->digests = NULL;
-  s->lines = NULL;
+  s->slots = NULL;
   s->capacity = 0;
   s->count = 0;
 }
 
 void dupset_release(struct dupset *s)
 {
-  free(s->digests);
-  free(s->lines);
+  free(s->slots);
   dupset_init(s);
 }
 
 void dupset_clear(struct dupset *s)
 {
-  if (s->lines)
-    memset(s->lines, 0, s->capacity * sizeof(*s->lines));
+  if (s->slots)
+    memset(s->slots, 0, s->capacity * WORDS * sizeof(*s->slots));
   s->count = 0;
 }
 
@@ -49,12 +48,14 @@ size_t dupset_find(const struct dupset *s, uint64_t digest)
 {
   if (!s->count)
     return 0;
-  size_t pos = home_of(digest, s->capacity);
+  uint32_t hi = (uint32_t)(digest >> 32), lo = (uint32_t)digest;
+  size_t pos = home_of(hi, s->capacity);
   for (size_t dist = 0;; dist++) {
-    if (!s->lines[pos])
+    const uint32_t *slot = s->slots + WORDS * pos;
+    if (!slot[0])
       return 0;
-    if (s->digests[pos] == digest)
-      return s->lines[pos];
+    if (slot[1] == hi && slot[2] == lo)
+      return slot[0];
     /* Robin Hood invariant: digest would sit before any entry closer to home. */
     if (distance_of(s, pos) < dist)
       return 0;
@@ -63,26 +64,27 @@ size_t dupset_find(const struct dupset *s, uint64_t digest)
   }
 }
 
-/* Place a digest known to be absent; the table has a free slot. */
-static void place(struct dupset *s, uint64_t digest, uint32_t line)
+/* Robin Hood placement from slot pos, the carried entry being dist slots
+ * from its home; the table has a free slot. */
+static void place_from(struct dupset *s, size_t pos, size_t dist, uint32_t line, uint32_t hi,
+                       uint32_t lo)
 {
-  size_t pos = home_of(digest, s->capacity);
-  size_t dist = 0;
   for (;;) {
-    if (!s->lines[pos]) {
-      s->digests[pos] = digest;
-      s->lines[pos] = line;
+    uint32_t *slot = s->slots + WORDS * pos;
+    if (!slot[0]) {
+      slot[0] = line;
+      slot[1] = hi;
+      slot[2] = lo;
       s->count++;
       return;
     }
     size_t theirs = distance_of(s, pos);
     if (theirs < dist) {
-      uint64_t d = s->digests[pos];
-      uint32_t l = s->lines[pos];
-      s->digests[pos] = digest;
-      s->lines[pos] = line;
-      digest = d;
-      line = l;
+      uint32_t l = slot[0], h = slot[1], o = slot[2];
+      slot[0] = line;
+      slot[1] = hi;
+      slot[2] = lo;
+      line = l, hi = h, lo = o;
       dist = theirs;
     }
     if (++pos == s->capacity)
@@ -91,37 +93,50 @@ static void place(struct dupset *s, uint64_t digest, uint32_t line)
   }
 }
 
+static void place(struct dupset *s, uint32_t line, uint32_t hi, uint32_t lo)
+{
+  place_from(s, home_of(hi, s->capacity), 0, line, hi, lo);
+}
+
 static void grow(struct dupset *s)
 {
   size_t old_capacity = s->capacity;
-  uint64_t *old_digests = s->digests;
-  uint32_t *old_lines = s->lines;
-  size_t capacity = old_capacity ? old_capacity + old_capacity / 4 : DUPSET_MIN_CAPACITY;
+  uint32_t *old = s->slots;
+  size_t capacity = old_capacity ? old_capacity + old_capacity / 5 : DUPSET_MIN_CAPACITY;
   if (capacity > UINT32_MAX)
     cbn_die_nomem(); /* home_of needs capacity < 2^32: 48 GB of table */
-  s->digests = cbn_xmalloc(capacity * sizeof(*s->digests));
-  s->lines = cbn_xcalloc(capacity, sizeof(*s->lines));
+  s->slots = cbn_xcalloc(capacity * WORDS, sizeof(*s->slots));
   s->capacity = capacity;
   s->count = 0;
   for (size_t i = 0; i < old_capacity; i++)
-    if (old_lines[i])
-      place(s, old_digests[i], old_lines[i]);
-  free(old_digests);
-  free(old_lines);
+    if (old[WORDS * i])
+      place(s, old[WORDS * i], old[WORDS * i + 1], old[WORDS * i + 2]);
+  free(old);
 }
 
 size_t dupset_insert(struct dupset *s, uint64_t digest, size_t line)
 {
-  size_t first = dupset_find(s, digest);
-  if (first)
-    return first;
   if ((s->count + 1) * DUPSET_LOAD_DEN > s->capacity * DUPSET_LOAD_NUM)
     grow(s);
-  place(s, digest, line > UINT32_MAX ? UINT32_MAX : (uint32_t)(line ? line : 1));
-  return 0;
+  uint32_t hi = (uint32_t)(digest >> 32), lo = (uint32_t)digest;
+  uint32_t l = line > UINT32_MAX ? UINT32_MAX : (uint32_t)(line ? line : 1);
+  /* One probe sequence: it finds the digest, or reaches the slot where the
+   * Robin Hood invariant says the digest would be, and inserts from there. */
+  size_t pos = home_of(hi, s->capacity);
+  for (size_t dist = 0;; dist++) {
+    const uint32_t *slot = s->slots + WORDS * pos;
+    if (slot[0] && slot[1] == hi && slot[2] == lo)
+      return slot[0];
+    if (!slot[0] || distance_of(s, pos) < dist) {
+      place_from(s, pos, dist, l, hi, lo);
+      return 0;
+    }
+    if (++pos == s->capacity)
+      pos = 0;
+  }
 }
 
 size_t dupset_bytes(const struct dupset *s)
 {
-  return s->capacity * (sizeof(*s->digests) + sizeof(*s->lines));
+  return s->capacity * WORDS * sizeof(*s->slots);
 }

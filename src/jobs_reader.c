@@ -305,14 +305,21 @@ int jobs_reader_next(struct jobs_reader *r, const struct jobs_record **rec, char
 
     /* One piece: up to and including the next CR or LF. */
     const unsigned char *start = r->chunk + r->chunk_pos;
-    size_t avail = r->chunk_len - r->chunk_pos, len = 0;
+    size_t len = r->chunk_len - r->chunk_pos;
+    const unsigned char *end = memchr(start, '\n', len);
+    if (end)
+      len = (size_t)(end - start) + 1;
+    if ((end = memchr(start, '\r', len)) != NULL)
+      len = (size_t)(end - start) + 1;
     int begins = 0;
-    while (len < avail) {
-      unsigned char c = start[len++];
+    for (size_t k = 0; !r->in_record && k < len; k++) {
+      unsigned char c = start[k];
       if (c == '\n' || c == '\r')
         break;
-      if (!begins && !is_blank(r, c))
+      if (!is_blank(r, c)) {
         begins = 1;
+        break;
+      }
     }
     if (!r->in_record && begins) {
       r->in_record = 1;

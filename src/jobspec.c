@@ -15,6 +15,9 @@
 #define TOKEN_DOMAIN "cbn-batch/CreateFlowlog/v1"
 #define TOKEN_PREFIX "cbn-"
 #define TOKEN_HASH_BYTES 16
+#define NOT_TAG_VALUE (-2L)
+#define REQUIRED_MAX 16 /* room for rowcheck_required's entries */
+#define NO_KEY (-1L)
 
 static const char *const result_columns[] = {"Status",       "FlowLogId", "RequestId",
                                              "ErrorCode",    "ErrorMessage", "Attempts",
@@ -27,20 +30,34 @@ struct jobspec {
   size_t ncolumns;
   size_t header_line;
   int project_col;                /* column of ProjectName, -1 if none */
+  /* The header's mapping worked out once, so a row costs no lookups by name:
+   * the column of each rowcheck_required entry; for each column, the column
+   * of its Tag.N.Key if it is a Tag.N.Value (NO_KEY if that key has no
+   * column, NOT_TAG_VALUE otherwise); the parameter columns sorted by
+   * canonical name (the order of the hashed encoding). */
+  size_t required_col[REQUIRED_MAX];
+  long *key_col;
+  size_t *sorted_cols;
+  size_t nsorted;
+  /* For each column, the last value rowcheck_value accepted there. The
+   * check is pure, and spreadsheets repeat values down a column (CenId,
+   * RegionId, Interval, tags), so an equal cell needs no second check. */
+  struct strbuf *last_ok;
   jobspec_warn_fn *warn;
   void *warn_ctx;
   int warned_upper;               /* the upper-case warning was given */
   struct dupset seen;             /* digests of this pass's valid rows */
   size_t next_index;              /* 0-based index of the next data row */
   /* Per-row scratch, reused so that a row costs no allocation once warm.
-   * view is a request whose items borrow the column names and the record's
-   * fields: it is never given to params_release. */
+   * view is a request (sorted by name) whose items borrow the column names
+   * and the record's fields: it is never given to params_release. */
   struct params view;
   struct strbuf enc;              /* the hashed encoding */
   struct strbuf why;              /* a row's problem, without "FILE:LINE: " */
   struct strbuf full;             /* "FILE:LINE: " + why */
   EVP_MD *sha256;
   EVP_MD_CTX *md;
+  EVP_MD_CTX *md_domain; /* SHA-256 with TOKEN_DOMAIN and its NUL absorbed */
 };
 
 static void errf(char *err, size_t errlen, const char *fmt, ...)
@@ -78,12 +95,11 @@ static int param_cmp(const void *a, const void *b)
   return strcmp(((const struct param *)a)->name, ((const struct param *)b)->name);
 }
 
-/* Append the encoding of items (sorted by name) to out; with_token says
- * whether a ClientToken item is part of it. */
-static void encode(struct strbuf *out, const struct param *items, size_t n, int with_token)
+/* Append the items (sorted by name) to out, each as name NUL value NUL;
+ * with_token says whether a ClientToken item is part of it. */
+static void encode_items(struct strbuf *out, const struct param *items, size_t n,
+                         int with_token)
 {
-  strbuf_reset(out);
-  strbuf_add(out, TOKEN_DOMAIN, sizeof(TOKEN_DOMAIN)); /* with its NUL */
   for (size_t i = 0; i < n; i++) {
     if (!with_token && !strcmp(items[i].name, "ClientToken"))
       continue;
@@ -92,17 +108,19 @@ static void encode(struct strbuf *out, const struct param *items, size_t n, int 
   }
 }
 
-/* SHA-256 of data; ctx/md may be NULL for a one-shot computation. */
-static int sha256(EVP_MD_CTX *ctx, const EVP_MD *md, const void *data, size_t len,
-                  unsigned char out[32])
+/* The whole hashed encoding: TOKEN_DOMAIN NUL, then the items. */
+static void encode(struct strbuf *out, const struct param *items, size_t n, int with_token)
+{
+  strbuf_reset(out);
+  strbuf_add(out, TOKEN_DOMAIN, sizeof(TOKEN_DOMAIN)); /* with its NUL */
+  encode_items(out, items, n, with_token);
+}
+
+/* SHA-256 of data, one shot. */
+static int sha256(const void *data, size_t len, unsigned char out[32])
 {
   unsigned int outlen = 0;
-  if (!ctx || !md)
-    return EVP_Digest(data, len, out, &outlen, EVP_sha256(), NULL) == 1 ? 0 : CBN_ECRYPTO;
-  if (EVP_DigestInit_ex2(ctx, md, NULL) != 1 || EVP_DigestUpdate(ctx, data, len) != 1 ||
-      EVP_DigestFinal_ex(ctx, out, &outlen) != 1)
-    return CBN_ECRYPTO;
-  return 0;
+  return EVP_Digest(data, len, out, &outlen, EVP_sha256(), NULL) == 1 ? 0 : CBN_ECRYPTO;
 }
 
 static void token_from_hash(const unsigned char *h, char out[JOB_TOKEN_MAX])
@@ -125,37 +143,40 @@ static uint64_t digest_from_hash(const unsigned char *h)
   return d;
 }
 
-/* Token and digest of the sorted items n. A ClientToken item, if any, is
- * the token; else the token is derived. */
-static int token_and_digest(EVP_MD_CTX *ctx, const EVP_MD *md, struct strbuf *enc,
+/* SHA-256 of TOKEN_DOMAIN NUL + the items, continuing from domain, a
+ * context with that prefix absorbed (a copy is cheaper than a fresh start). */
+static int hash_items(EVP_MD_CTX *ctx, const EVP_MD_CTX *domain, struct strbuf *enc,
+                      const struct param *items, size_t n, int with_token,
+                      unsigned char h[32])
+{
+  unsigned int outlen = 0;
+  strbuf_reset(enc);
+  encode_items(enc, items, n, with_token);
+  if (EVP_MD_CTX_copy_ex(ctx, domain) != 1 || EVP_DigestUpdate(ctx, enc->buf, enc->len) != 1 ||
+      EVP_DigestFinal_ex(ctx, h, &outlen) != 1)
+    return CBN_ECRYPTO;
+  return 0;
+}
+
+/* Token and digest of the sorted items n: an explicit ClientToken item is
+ * the token and enters the digest; else one hash gives both. */
+static int token_and_digest(EVP_MD_CTX *ctx, const EVP_MD_CTX *domain, struct strbuf *enc,
                             const struct param *items, size_t n, char token[JOB_TOKEN_MAX],
                             uint64_t *digest)
 {
   unsigned char h[32];
   const char *explicit_token = NULL;
-  int rc;
   for (size_t i = 0; i < n; i++)
     if (!strcmp(items[i].name, "ClientToken"))
       explicit_token = items[i].value;
-  encode(enc, items, n, 0);
-  if (!explicit_token || token) {
-    if ((rc = sha256(ctx, md, enc->buf, enc->len, h)) < 0)
-      return rc;
-  }
-  if (token) {
-    if (explicit_token)
-      snprintf(token, JOB_TOKEN_MAX, "%s", explicit_token);
-    else
-      token_from_hash(h, token);
-  }
-  if (digest) {
-    if (explicit_token) {
-      encode(enc, items, n, 1);
-      if ((rc = sha256(ctx, md, enc->buf, enc->len, h)) < 0)
-        return rc;
-    }
-    *digest = digest_from_hash(h);
-  }
+  int rc = hash_items(ctx, domain, enc, items, n, explicit_token != NULL, h);
+  if (rc < 0)
+    return rc;
+  if (explicit_token)
+    snprintf(token, JOB_TOKEN_MAX, "%s", explicit_token);
+  else
+    token_from_hash(h, token);
+  *digest = digest_from_hash(h);
   return 0;
 }
 
@@ -175,7 +196,7 @@ int jobspec_derive_token(const struct params *request, char out[JOB_TOKEN_MAX])
   unsigned char h[32];
   struct param *items = sorted_items(request);
   encode(&enc, items, request->n, 0);
-  int rc = sha256(NULL, NULL, enc.buf, enc.len, h);
+  int rc = sha256(enc.buf, enc.len, h);
   if (!rc)
     token_from_hash(h, out);
   free(items);
@@ -189,11 +210,26 @@ int jobspec_request_digest(const struct params *request, uint64_t *digest)
   unsigned char h[32];
   struct param *items = sorted_items(request);
   encode(&enc, items, request->n, 1);
-  int rc = sha256(NULL, NULL, enc.buf, enc.len, h);
+  int rc = sha256(enc.buf, enc.len, h);
   if (!rc)
     *digest = digest_from_hash(h);
   free(items);
   strbuf_release(&enc);
+  return rc;
+}
+
+/* The next record that has a non-empty cell. Excel writes a row of bare
+ * delimiters (",,,,") for a row that is formatted but empty: it counts as
+ * a blank line, as it does to the person who made the sheet. */
+static int next_record(struct jobs_reader *r, const struct jobs_record **rec, char *err,
+                       size_t errlen)
+{
+  int rc;
+  while ((rc = jobs_reader_next(r, rec, err, errlen)) == 1) {
+    for (size_t i = 0; i < (*rec)->nfields; i++)
+      if ((*rec)->lens[i])
+        return 1;
+  }
   return rc;
 }
 
@@ -213,6 +249,47 @@ static void list_columns(struct strbuf *sb, const struct jobspec *s)
 {
   for (size_t i = 0; i < s->ncolumns; i++)
     strbuf_addf(sb, "%s'%s'", i ? ", " : "", s->columns[i].name);
+}
+
+static size_t column_of_param(const struct jobspec *s, const char *param)
+{
+  for (size_t i = 0; i < s->ncolumns; i++)
+    if (s->columns[i].kind == JOBSPEC_PARAM && !strcmp(s->columns[i].param, param))
+      return i;
+  return s->ncolumns;
+}
+
+/* Work out required_col, key_col and sorted_cols from the columns. */
+static void map_columns(struct jobspec *s)
+{
+  s->key_col = cbn_xmalloc(s->ncolumns * sizeof(*s->key_col));
+  s->last_ok = cbn_xmalloc(s->ncolumns * sizeof(*s->last_ok));
+  for (size_t i = 0; i < s->ncolumns; i++)
+    strbuf_init(&s->last_ok[i], 0);
+  s->sorted_cols = cbn_xmalloc(s->ncolumns * sizeof(*s->sorted_cols));
+  s->nsorted = 0;
+  for (size_t r = 0; r < REQUIRED_MAX && rowcheck_required[r]; r++)
+    s->required_col[r] = column_of_param(s, rowcheck_required[r]);
+  for (size_t i = 0; i < s->ncolumns; i++) {
+    const struct jobspec_column *c = &s->columns[i];
+    s->key_col[i] = NOT_TAG_VALUE;
+    if (c->kind != JOBSPEC_PARAM)
+      continue;
+    size_t len = strlen(c->param);
+    if (!strncmp(c->param, "Tag.", 4) && len > 6 && !strcmp(c->param + len - 6, ".Value")) {
+      char key[ROWCHECK_NAME_MAX];
+      snprintf(key, sizeof(key), "%.*s.Key", (int)(len - 6), c->param);
+      size_t k = column_of_param(s, key);
+      s->key_col[i] = k < s->ncolumns ? (long)k : NO_KEY;
+    }
+    /* Insertion into sorted_cols by canonical name. */
+    size_t k = s->nsorted++;
+    while (k > 0 && strcmp(s->columns[s->sorted_cols[k - 1]].param, c->param) > 0) {
+      s->sorted_cols[k] = s->sorted_cols[k - 1];
+      k--;
+    }
+    s->sorted_cols[k] = i;
+  }
 }
 
 static int parse_header(struct jobspec *s, const struct jobs_record *rec, char *err,
@@ -275,6 +352,7 @@ static int parse_header(struct jobspec *s, const struct jobs_record *rec, char *
       return CBN_EPARSE;
     }
   }
+  map_columns(s);
   return 0;
 }
 
@@ -320,18 +398,21 @@ int jobspec_open(const char *path, const char *display, char delim, jobspec_warn
   strbuf_init(&s->full, 256);
   s->sha256 = EVP_MD_fetch(NULL, "SHA256", NULL);
   s->md = EVP_MD_CTX_new();
-  if (!s->sha256 || !s->md) {
+  s->md_domain = EVP_MD_CTX_new();
+  if (!s->sha256 || !s->md || !s->md_domain ||
+      EVP_DigestInit_ex2(s->md_domain, s->sha256, NULL) != 1 ||
+      EVP_DigestUpdate(s->md_domain, TOKEN_DOMAIN, sizeof(TOKEN_DOMAIN)) != 1) {
     errf(err, errlen, "%s: cannot set up SHA-256", s->display);
     rc = CBN_ECRYPTO;
     goto err;
   }
-  rc = jobs_reader_next(reader, &rec, err, errlen);
+  rc = next_record(reader, &rec, err, errlen);
   if (rc < 0)
     goto err;
   if (rc == 0) {
     errf(err, errlen,
-         "%s:1: the file is empty: its first line must be a header naming the columns "
-         "(CenId, RegionId, ProjectName, LogStoreName, ...)",
+         "%s:1: no header: the file is empty or blank; its first line must name the "
+         "columns (CenId, RegionId, ProjectName, LogStoreName, ...)",
          s->display);
     rc = CBN_EPARSE;
     goto err;
@@ -353,7 +434,12 @@ void jobspec_free(struct jobspec *s)
   if (!s)
     return;
   jobs_reader_free(s->reader);
+  for (size_t i = 0; s->last_ok && i < s->ncolumns; i++)
+    strbuf_release(&s->last_ok[i]);
+  free(s->last_ok);
   free_columns(s);
+  free(s->key_col);
+  free(s->sorted_cols);
   dupset_release(&s->seen);
   free(s->view.items); /* the items' strings are borrowed */
   strbuf_release(&s->enc);
@@ -361,6 +447,7 @@ void jobspec_free(struct jobspec *s)
   strbuf_release(&s->full);
   EVP_MD_free(s->sha256);
   EVP_MD_CTX_free(s->md);
+  EVP_MD_CTX_free(s->md_domain);
   free(s);
 }
 
@@ -386,7 +473,7 @@ int jobspec_rewind(struct jobspec *s, char *err, size_t errlen)
   int rc = jobs_reader_rewind(s->reader, err, errlen);
   if (rc < 0)
     return rc;
-  rc = jobs_reader_next(s->reader, &rec, err, errlen);
+  rc = next_record(s->reader, &rec, err, errlen);
   if (rc < 0)
     return rc;
   int same = rc == 1 && rec->nfields == s->ncolumns && rec->line == s->header_line;
@@ -404,6 +491,14 @@ int jobspec_rewind(struct jobspec *s, char *err, size_t errlen)
 
 /* ---- rows ------------------------------------------------------------- */
 
+static int is_ascii(const char *p, size_t len)
+{
+  for (size_t i = 0; i < len; i++)
+    if ((unsigned char)p[i] >= 0x80)
+      return 0;
+  return 1;
+}
+
 /* How a message names the cell at index i. */
 static void add_column(struct strbuf *sb, const struct jobspec *s, size_t i)
 {
@@ -413,14 +508,6 @@ static void add_column(struct strbuf *sb, const struct jobspec *s, size_t i)
     strbuf_addf(sb, "column %zu", i + 1);
   else
     strbuf_addf(sb, "column '%s'", s->columns[i].name);
-}
-
-static size_t column_of_param(const struct jobspec *s, const char *param)
-{
-  for (size_t i = 0; i < s->ncolumns; i++)
-    if (s->columns[i].kind == JOBSPEC_PARAM && !strcmp(s->columns[i].param, param))
-      return i;
-  return s->ncolumns;
 }
 
 /* Check one data record; 0 if valid (token set, digest remembered), -1 with
@@ -452,41 +539,58 @@ static int check_row(struct jobspec *s, const struct jobs_record *rec,
       strbuf_addstr(&s->why, ": contains a NUL byte");
       return -1;
     }
-    if (!rowcheck_utf8(rec->fields[i], rec->lens[i], NULL)) {
+    if (!is_ascii(rec->fields[i], rec->lens[i]) &&
+        !rowcheck_utf8(rec->fields[i], rec->lens[i], NULL)) {
       add_column(&s->why, s, i);
       strbuf_addstr(&s->why, ": is not well-formed UTF-8");
       return -1;
     }
   }
-  s->view.n = 0;
+  /* rowcheck_request, unrolled over the mapping worked out from the header:
+   * the same checks in the same order (the required parameters; then each
+   * non-empty parameter in column order, a Tag.N.Value followed by the
+   * presence of its Tag.N.Key). test_jobspec holds the two to agreement. */
+  for (size_t r = 0; r < REQUIRED_MAX && rowcheck_required[r]; r++) {
+    if (!rec->fields[s->required_col[r]][0]) {
+      add_column(&s->why, s, s->required_col[r]);
+      strbuf_addstr(&s->why, ": must not be empty (it is required)");
+      return -1;
+    }
+  }
   for (size_t i = 0; i < s->ncolumns; i++) {
-    if (s->columns[i].kind != JOBSPEC_PARAM || !rec->fields[i][0])
+    const struct jobspec_column *c = &s->columns[i];
+    if (c->kind != JOBSPEC_PARAM || !rec->fields[i][0])
+      continue;
+    struct strbuf *last = &s->last_ok[i];
+    if (last->len != rec->lens[i] || memcmp(last->buf, rec->fields[i], last->len)) {
+      if (rowcheck_value(c->param, rec->fields[i], &f) < 0) {
+        add_column(&s->why, s, i);
+        strbuf_addf(&s->why, ": %s", f.rule);
+        return -1;
+      }
+      strbuf_reset(last);
+      strbuf_add(last, rec->fields[i], rec->lens[i]);
+    }
+    long k = s->key_col[i];
+    if (k != NOT_TAG_VALUE && (k == NO_KEY || !rec->fields[k][0])) {
+      size_t len = strlen(c->param);
+      add_column(&s->why, s, i);
+      strbuf_addf(&s->why, ": needs its %.*s.Key", (int)(len - 6), c->param);
+      return -1;
+    }
+  }
+  s->view.n = 0;
+  for (size_t k = 0; k < s->nsorted; k++) {
+    size_t i = s->sorted_cols[k];
+    if (!rec->fields[i][0])
       continue;
     s->view.items[s->view.n].name = s->columns[i].param;
     s->view.items[s->view.n].value = rec->fields[i];
     s->view.n++;
   }
-  if (rowcheck_request(&s->view, &f) < 0) {
-    add_column(&s->why, s, column_of_param(s, f.param));
-    if (!strncmp(f.api_code, "Missing", 7))
-      strbuf_addstr(&s->why, ": must not be empty (it is required)");
-    else
-      strbuf_addf(&s->why, ": %s", f.rule);
-    return -1;
-  }
-  /* Sort the borrowed items by name: insertion sort, a request has a few. */
   struct param *it = s->view.items;
-  for (size_t i = 1; i < s->view.n; i++) {
-    struct param cur = it[i];
-    size_t k = i;
-    while (k > 0 && strcmp(it[k - 1].name, cur.name) > 0) {
-      it[k] = it[k - 1];
-      k--;
-    }
-    it[k] = cur;
-  }
   uint64_t digest;
-  int rc = token_and_digest(s->md, s->sha256, &s->enc, it, s->view.n, token, &digest);
+  int rc = token_and_digest(s->md, s->md_domain, &s->enc, it, s->view.n, token, &digest);
   if (rc < 0)
     return rc;
   size_t first = dupset_insert(&s->seen, digest, rec->line);
@@ -502,7 +606,7 @@ int jobspec_next(struct jobspec *s, struct job *j, char *err, size_t errlen)
 {
   const struct jobs_record *rec;
   char token[JOB_TOKEN_MAX];
-  int rc = jobs_reader_next(s->reader, &rec, err, errlen);
+  int rc = next_record(s->reader, &rec, err, errlen);
   if (rc <= 0)
     return rc;
   rc = check_row(s, rec, token);
@@ -538,7 +642,7 @@ int jobspec_validate(struct jobspec *s, const struct jobspec_callbacks *cb,
   char token[JOB_TOKEN_MAX];
   struct jobspec_counts c = {0, 0, 0};
   int rc = jobspec_rewind(s, err, errlen);
-  while (rc == 0 && (rc = jobs_reader_next(s->reader, &rec, err, errlen)) == 1) {
+  while (rc == 0 && (rc = next_record(s->reader, &rec, err, errlen)) == 1) {
     size_t index = s->next_index++;
     c.rows++;
     rc = check_row(s, rec, token);

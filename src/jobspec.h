@@ -19,10 +19,15 @@
  * `invalid` for the results). Both passes find the same problems: each
  * starts from a fresh duplicate set.
  *
+ * A record whose cells are all empty (",,,,": Excel writes one for a row
+ * that is formatted but empty) counts as a blank line: it is no row.
+ *
  * The checks of a data row, first failure wins: the header's number of
  * fields; no NUL byte; every cell well-formed UTF-8 (carried-through cells
- * may hold line ends and tabs); the request's rules (rowcheck_request: the
- * required parameters, each value, tags); not a duplicate of an earlier row.
+ * may hold line ends and tabs); the request's rules (those of
+ * rowcheck_request, in its order: the required parameters, each value,
+ * tags; worked over the header's mapping so a row costs no lookup by name);
+ * not a duplicate of an earlier row.
  * A row message reads "FILE:LINE: column 'ProjectName': must be ..." (the
  * column as the header spells it), "FILE:LINE: has 5 fields, the header has
  * 6" or "FILE:LINE: duplicate of the row at line 7".

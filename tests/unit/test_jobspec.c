@@ -83,6 +83,33 @@ static int validate(const char *p, char delim, struct seen *s, struct jobspec_co
   return rc;
 }
 
+/* jobspec checks rows with rowcheck_request unrolled over the header's
+ * mapping: hold the two to agreement on every job of the file at path. */
+static void agrees_with_rowcheck_request(void)
+{
+  struct jobspec *spec;
+  struct job j;
+  char err[256];
+  if (jobspec_open(path, "jobs.csv", ',', NULL, NULL, &spec, err, sizeof(err)) < 0)
+    return;
+  job_init(&j);
+  while (jobspec_next(spec, &j, err, sizeof(err)) == 1) {
+    struct rowcheck_failure f;
+    int rc = rowcheck_request(&j.request, &f);
+    const char *m = j.result.error_message;
+    if (j.result.status != JOB_INVALID) {
+      CHECK_INT(rc, 0);
+    } else if (strstr(m, "is required")) {
+      CHECK(rc < 0 && !strncmp(f.api_code, "Missing", 7));
+    } else if (!strstr(m, "fields, the header has") && !strstr(m, "NUL byte") &&
+               !strstr(m, "UTF-8") && !strstr(m, "duplicate")) {
+      CHECK(rc < 0 && strstr(m, f.rule) != NULL);
+    }
+    job_release(&j);
+  }
+  jobspec_free(spec);
+}
+
 /* The one invalid-row message of a file whose header is H and one row. */
 #define H "CenId,RegionId,ProjectName,LogStoreName,FlowLogName,Description,Interval,ClientToken,LogFormatString,TransitRouterId,Tag.1.Key,Tag.1.Value,Owner\n"
 static const char *row_error(const char *data, size_t len, struct seen *s)
@@ -102,6 +129,7 @@ static const char *row_error(const char *data, size_t len, struct seen *s)
   if (n && msg[n - 1] == '\n')
     msg[n - 1] = '\0';
   seen_release(s);
+  agrees_with_rowcheck_request();
   return msg;
 }
 
@@ -304,11 +332,14 @@ static void test_header_errors(void)
 {
   struct seen s;
   CHECK_STR(ROW_ERROR("", &s),
-            "file error: jobs.csv:1: the file is empty: its first line must be a header naming "
-            "the columns (CenId, RegionId, ProjectName, LogStoreName, ...)");
+            "file error: jobs.csv:1: no header: the file is empty or blank; its first line must "
+            "name the columns (CenId, RegionId, ProjectName, LogStoreName, ...)");
   CHECK_STR(ROW_ERROR("\xEF\xBB\xBF\r\n \r\n", &s),
-            "file error: jobs.csv:1: the file is empty: its first line must be a header naming "
-            "the columns (CenId, RegionId, ProjectName, LogStoreName, ...)");
+            "file error: jobs.csv:1: no header: the file is empty or blank; its first line must "
+            "name the columns (CenId, RegionId, ProjectName, LogStoreName, ...)");
+  CHECK_STR(ROW_ERROR(" , ,\n,,,\n", &s),
+            "file error: jobs.csv:1: no header: the file is empty or blank; its first line must "
+            "name the columns (CenId, RegionId, ProjectName, LogStoreName, ...)");
   CHECK_STR(ROW_ERROR("CenId,RegionId,LogStoreName,Owner\ncen-a,cn-hangzhou,store,x\n", &s),
             "file error: jobs.csv:1: required column 'ProjectName' is missing; the header has "
             "'CenId', 'RegionId', 'LogStoreName', 'Owner'");
@@ -386,7 +417,8 @@ static void test_duplicates(void)
   /* Blank lines and a multi-line carried cell: the earlier row's line is
    * its true line. Column values trimmed, so blanks do not hide a
    * duplicate; a different carried cell does not make a row different;
-   * a different explicit ClientToken does. */
+   * a different explicit ClientToken does. A row of bare delimiters is a
+   * blank line. */
   CHECK_INT(validate(WRITE("CenId,RegionId,ProjectName,LogStoreName,Notes,ClientToken\n"
                            "\n"
                            "cen-a,cn-hangzhou,my-project,my-store,\"two\nlines\",\n"
@@ -394,6 +426,7 @@ static void test_duplicates(void)
                            "\n"
                            " cen-a , cn-hangzhou,my-project,my-store,other,\n"
                            "cen-b,cn-hangzhou,my-project,my-store,,tok-1\n"
+                           ",,,,,\n"
                            "cen-b,cn-hangzhou,my-project,my-store,,tok-2\n"
                            "cen-b,cn-hangzhou,my-project,my-store,,tok-1\n"
                            "cen-b,cn-hangzhou,my-project,my-store,x,\n"),
@@ -401,9 +434,10 @@ static void test_duplicates(void)
             0);
   CHECK_INT(c.rows, 7);
   CHECK_INT(c.invalid, 3);
+  CHECK(strstr(s.valid.buf, "3@8 tok-1\n") != NULL);
   CHECK_STR(s.invalid.buf, "2@7 jobs.csv:7: duplicate of the row at line 3\n"
-                           "5@10 jobs.csv:10: duplicate of the row at line 8\n"
-                           "6@11 jobs.csv:11: duplicate of the row at line 5\n");
+                           "5@11 jobs.csv:11: duplicate of the row at line 8\n"
+                           "6@12 jobs.csv:12: duplicate of the row at line 5\n");
   seen_release(&s);
 }
 
