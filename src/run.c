@@ -45,10 +45,21 @@
 static atomic_int run_signals;
 static atomic_int run_signo;
 
+/* The running pool, so the handler stops dispatching at once rather than at
+ * the writer's next wake-up. pool_stop/pool_abandon only store atomics. */
+static struct pool *_Atomic run_active_pool;
+
 static void on_signal(int signo)
 {
   atomic_store(&run_signo, signo);
-  atomic_fetch_add(&run_signals, 1);
+  int n = atomic_fetch_add(&run_signals, 1) + 1;
+  struct pool *p = atomic_load(&run_active_pool);
+  if (p) {
+    if (n == 1)
+      pool_stop(p);
+    else
+      pool_abandon(p);
+  }
 }
 
 struct run {
@@ -606,6 +617,7 @@ int run_batch(const struct run_options *o)
       goto out;
     }
     r.pool_started = 1;
+    atomic_store(&run_active_pool, &r.pool);
   }
   say(&r, 2, "%zu rows (%zu invalid), %d workers, rate %.3g/s, endpoint %s", counts.rows,
       counts.invalid, o->concurrency, o->rate_per_s, o->endpoint);
@@ -614,6 +626,7 @@ int run_batch(const struct run_options *o)
     if (r.pool_started) {
       workq_close(&r.q);
       pool_join(&r.pool);
+      atomic_store(&run_active_pool, NULL);
       r.pool_started = 0;
     }
     goto out;
@@ -625,6 +638,7 @@ int run_batch(const struct run_options *o)
   if (r.pool_started) {
     fatal = pool_fatal(&r.pool, fcode, sizeof(fcode), fmsg, sizeof(fmsg));
     pool_join(&r.pool);
+    atomic_store(&run_active_pool, NULL);
     r.pool_started = 0;
   }
   int complete = r.dispatch_err[0] == '\0' && write_rc == 0;

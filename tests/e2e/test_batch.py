@@ -1,9 +1,10 @@
 """End-to-end: the real cbn-batch against the real cbn-emulator (issue 2)."""
+import json
 import os
 import re
 
-from cbnlib import (Emulator, Suite, expect, flowlogs_by_token, job_rows, read_results,
-                    run_batch, write_jobs, HEADER, SECRET)
+from cbnlib import (Emulator, Suite, batch_env, expect, flowlogs_by_token, job_rows,
+                    read_results, run_batch, write_jobs, HEADER, SECRET)
 
 
 def test_200_rows_all_created_and_match_emulator(s):
@@ -119,8 +120,91 @@ def test_usage_errors(s):
     expect(r.returncode == 2 and "--nope" in r.stderr, "unknown option named", r.stderr)
 
 
+def test_skip_invalid_sends_the_valid_rows(s):
+    jobs, out = s.path("skip.csv"), s.path("skip-res.csv")
+    rows = job_rows(5)
+    rows[1][6] = "note"
+    rows[2][0] = "vpc-123"  # CenId must start with cen-
+    write_jobs(jobs, rows)
+    with Emulator() as emu:
+        r = run_batch([jobs, "-o", out, "--endpoint", emu.url, "--skip-invalid", "--progress",
+                       "none", "--rate", "100"])
+        state = emu.state()
+    expect(r.returncode == 1, "exit 1: a row was skipped", r.returncode, r.stderr)
+    res = read_results(out)
+    expect([x["Status"] for x in res] == ["created", "created", "invalid", "created", "created"],
+           "the invalid row is written as invalid, in place", [x["Status"] for x in res])
+    expect(res[2]["ErrorCode"] == "InvalidRow" and "CenId" in res[2]["ErrorMessage"],
+           "it says why", res[2])
+    expect(state["counters"]["requests"] == 4, "only valid rows sent", state["counters"])
+
+
+def test_semicolon_excel_export_and_results_as_jobs(s):
+    """An Excel-style export (BOM, CRLF, ';', quoted newline) works, and its results
+    file is itself a valid jobs file that changes nothing when run again."""
+    jobs, out, out2 = s.path("excel.csv"), s.path("excel-res.csv"), s.path("excel-res2.csv")
+    with open(jobs, "w", encoding="utf-8", newline="") as f:
+        f.write("\ufeffcenid;RegionId ; projectname;LogStoreName;Notes\r\n")
+        f.write("cen-x1; cn-hangzhou ;proj-a;store-a;\"two\r\nlines; and \"\"quotes\"\"\"\r\n")
+        f.write("\r\n")
+        f.write("cen-x2;cn-beijing;proj-b;store-b;plain\r\n")
+    with Emulator() as emu:
+        r = run_batch([jobs, "-o", out, "--endpoint", emu.url, "--delimiter", ";",
+                       "--progress", "none"])
+        expect(r.returncode == 0, "excel export accepted", r.returncode, r.stderr)
+        res = read_results(out, delimiter=";")
+        expect(len(res) == 2 and res[0]["Notes"] == 'two\r\nlines; and "quotes"',
+               "quoted newline and doubled quotes carried through", res)
+        expect(res[0]["RegionId"] == "cn-hangzhou", "values trimmed", res[0])
+        # Run the results file as a jobs file: same tokens, so no new flow log.
+        r = run_batch([out, "-o", out2, "--endpoint", emu.url, "--delimiter", ";",
+                       "--progress", "none"])
+        state = emu.state()
+    expect(r.returncode == 0, "a results file is a valid jobs file", r.returncode, r.stderr)
+    res2 = read_results(out2, delimiter=";")
+    expect(list(res2[0].keys()) == list(res[0].keys()), "result columns reused, not repeated",
+           list(res2[0].keys()))
+    expect([x["FlowLogId"] for x in res2] == [x["FlowLogId"] for x in res],
+           "same FlowLogIds: the token made the rerun a replay")
+    expect(len(state["flowlogs"]) == 2, "no duplicate created", len(state["flowlogs"]))
+
+
+def test_credentials_sts_profile_and_missing(s):
+    jobs = s.path("cred.csv")
+    write_jobs(jobs, job_rows(3))
+    cfg = s.path("config.json")
+    with open(cfg, "w") as f:
+        json.dump({"current": "main", "profiles": [
+            {"name": "main", "mode": "AK", "access_key_id": "akid",
+             "access_key_secret": "aksecret-XYZ", "region_id": "cn-hangzhou"},
+            {"name": "temp", "mode": "StsToken", "access_key_id": "stsid",
+             "access_key_secret": "stssecret-XYZ", "sts_token": "TOKEN-XYZ"}]}, f)
+    base = {k: v for k, v in batch_env().items() if not k.startswith("ALIBABA_CLOUD_")}
+    with Emulator("--access-key", "akid:aksecret-XYZ",
+                  "--sts-key", "stsid:stssecret-XYZ:TOKEN-XYZ") as emu:
+        for name, extra, args in [
+                ("profile from the file's current", {"ALIBABA_CLOUD_CONFIG_FILE": cfg}, []),
+                ("--profile StsToken", {"ALIBABA_CLOUD_CONFIG_FILE": cfg}, ["--profile", "temp"]),
+                ("STS from env", {"ALIBABA_CLOUD_ACCESS_KEY_ID": "stsid",
+                                  "ALIBABA_CLOUD_ACCESS_KEY_SECRET": "stssecret-XYZ",
+                                  "ALIBABA_CLOUD_SECURITY_TOKEN": "TOKEN-XYZ"}, [])]:
+            out = s.path("cred-%d.csv" % len(name))
+            r = run_batch([jobs, "-o", out, "--endpoint", emu.url, "--progress", "none", "-v",
+                           *args], env=dict(base, **extra))
+            expect(r.returncode == 0, name + ": created", r.returncode, r.stderr)
+            text = r.stdout + r.stderr + open(out).read()
+            expect("XYZ" not in text, name + ": no secret or token printed", text)
+        r = run_batch([jobs, "-o", s.path("none.csv"), "--endpoint", emu.url],
+                      env=dict(base, ALIBABA_CLOUD_CONFIG_FILE=s.path("nope.json")))
+        expect(r.returncode == 2 and "ALIBABA_CLOUD_ACCESS_KEY_ID" in r.stderr and
+               "nope.json" in r.stderr, "no credentials: exit 2, lists what was tried", r.stderr)
+        expect(emu.state()["counters"]["requests"] == 9, "only the three good runs sent")
+
+
 if __name__ == "__main__":
     Suite().run([test_usage_errors, test_200_rows_all_created_and_match_emulator,
                  test_invalid_row_sends_nothing, test_api_rejection_fails_row_others_created,
                  test_throttling_and_503_retried_to_success,
-                 test_dry_run_sends_nothing_and_hides_secret])
+                 test_dry_run_sends_nothing_and_hides_secret, test_skip_invalid_sends_the_valid_rows,
+                 test_semicolon_excel_export_and_results_as_jobs,
+                 test_credentials_sts_profile_and_missing])

@@ -1,3 +1,4 @@
+/* CBN_TEST_THREADS */
 /* test_ratelimit.c -- the booking bucket gives exact waits for fed times:
  * burst, decimal rates, accuracy over 10,000 simulated requests, a clock
  * stepping backwards, the booking horizon, AIMD decrease and recovery, and

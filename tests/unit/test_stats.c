@@ -1,3 +1,4 @@
+/* CBN_TEST_THREADS */
 /* test_stats.c -- counters, the histogram's percentiles and the exact
  * progress and summary texts for given numbers; counters stay exact under
  * concurrent updates. */
