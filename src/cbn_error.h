@@ -23,6 +23,7 @@
   XX(TOOBIG, "too large")                                                  \
   XX(TIMEDOUT, "timed out")                                                \
   XX(NET, "network error")                                                 \
+  XX(TLS, "TLS certificate verification failed")                           \
   XX(HTTP, "unexpected HTTP answer")                                       \
   XX(API, "the API answered with an error")                                \
   XX(CANCELED, "canceled")                                                 \

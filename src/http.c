@@ -189,6 +189,9 @@ int http_post_form(struct http_client *c, const char *url, const char *body, siz
   }
   if (rc == CURLE_ABORTED_BY_CALLBACK)
     return CBN_ECANCELED;
+  if (rc == CURLE_PEER_FAILED_VERIFICATION || rc == CURLE_SSL_CACERT_BADFILE ||
+      rc == CURLE_SSL_CERTPROBLEM)
+    return CBN_ETLS;
   if (rc == CURLE_OPERATION_TIMEDOUT)
     return CBN_ETIMEDOUT;
   return CBN_ENET;

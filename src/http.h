@@ -55,7 +55,8 @@ void http_response_release(struct http_response *r);
 /* POST body (len bytes) to url. Fills resp (reset first). Returns 0 when an
  * HTTP answer arrived (whatever its status), CBN_ETIMEDOUT on a timeout,
  * CBN_ETOOBIG when the body exceeded HTTP_BODY_MAX,
- * CBN_ECANCELED when *abort_flag became non-zero, CBN_ENET on any other
+ * CBN_ECANCELED when *abort_flag became non-zero, CBN_ETLS when the server
+ * certificate could not be verified (or --ca-bundle could not be read), CBN_ENET on any other
  * transport failure (resp->error says what). */
 int http_post_form(struct http_client *c, const char *url, const char *body, size_t len,
                    struct http_response *resp);

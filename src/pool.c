@@ -87,6 +87,9 @@ static void record_fatal(struct pool *p, const char *code, const char *message,
       }
     } else if (!strcmp(code, "SignatureDoesNotMatch")) {
       fix = "the AccessKeySecret does not belong to the AccessKeyId; check the credentials";
+    } else if (!strcmp(code, RETRY_CODE_TLS)) {
+      fix = "the endpoint's certificate is not trusted; check --endpoint, or add its CA with "
+            "--ca-bundle (verification is never switched off)";
     } else if (!strncmp(code, "Forbidden", 9)) {
       fix = "grant the RAM user cen:CreateFlowlog, or use another AccessKey";
     }
@@ -177,7 +180,8 @@ static void process(struct worker *w, struct job *j)
     if (cls == RETRY_THROTTLED)
       ratelimit_throttled(p->rl, clock_now_ms());
     if (cls == RETRY_FATAL) {
-      record_fatal(p, code ? code : "Fatal", a.message, w->resp.server_date);
+      record_fatal(p, code ? code : retry_local_code(failure),
+                   code ? a.message : w->resp.error, w->resp.server_date);
       api_answer_release(&a);
       j->result.status = JOB_NOT_RUN;
       return;

@@ -56,6 +56,9 @@ enum retry_class retry_classify(int transport_error, long http_status, const cha
 {
   if (transport_error == CBN_ENET || transport_error == CBN_ETIMEDOUT)
     return RETRY_TRANSIENT;
+  /* Every request would meet the same certificate: stop the batch. */
+  if (transport_error == CBN_ETLS)
+    return RETRY_FATAL;
   int is_5xx = http_status >= 500 && http_status <= 599;
   if (transport_error != 0) {
     if (!is_invalid_body(transport_error) || http_status == 0)
@@ -132,6 +135,8 @@ const char *retry_local_code(int transport_error)
     return RETRY_CODE_TIMEOUT;
   case CBN_ECANCELED:
     return RETRY_CODE_INTERRUPTED;
+  case CBN_ETLS:
+    return RETRY_CODE_TLS;
   case CBN_EPARSE:
   case CBN_ETOOBIG:
   case CBN_EHTTP:

@@ -45,6 +45,7 @@ enum retry_class {
 #define RETRY_CODE_TIMEOUT "Timeout"                  /* no complete answer within --timeout */
 #define RETRY_CODE_INVALID_RESPONSE "InvalidResponse" /* body not JSON, too large, fields missing  \
                                                        */
+#define RETRY_CODE_TLS "TLSVerificationFailed" /* the server certificate is not trusted */
 #define RETRY_CODE_INVALID_ROW "InvalidRow"           /* the row broke a rule; never sent */
 #define RETRY_CODE_INTERRUPTED "Interrupted"    /* SIGINT/SIGTERM before it was sent or finished */
 #define RETRY_CODE_BATCH_ABORTED "BatchAborted" /* a batch-fatal error stopped the run first */

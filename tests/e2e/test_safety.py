@@ -50,7 +50,7 @@ def test_kill9_and_resume(s):
     jobs, out = s.path("b.csv"), s.path("b-res.csv")
     rows = job_rows(2000, cen="cen-kill{:06d}")
     write_jobs(jobs, rows)
-    rnd = random.Random(20261127)
+    rnd = random.Random(int(os.environ.get("CBN_KILL_SEED", "20261127")))
     kills = 0
     with Emulator("--drop-rate", "0.1", "--latency-ms", "10", "--seed", "5") as emu:
         for i in range(5):

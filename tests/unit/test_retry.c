@@ -150,5 +150,8 @@ int main(void)
   test_delay_retry_after();
   test_should_retry();
   test_local_codes();
+  /* An untrusted certificate would fail every row alike: batch-fatal, named. */
+  CHECK_INT(retry_classify(CBN_ETLS, 0, NULL), RETRY_FATAL);
+  CHECK_STR(retry_local_code(CBN_ETLS), "TLSVerificationFailed");
   return check_done();
 }
