@@ -11,26 +11,36 @@
 #include <stdlib.h>
 #include <string.h>
 
-static int unreserved(unsigned char c)
-{
-  return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
-         c == '-' || c == '_' || c == '.' || c == '~';
-}
+/* RFC 3986 unreserved characters, the ones percent-encoding leaves as they are. */
+static const unsigned char unreserved_table[256] = {
+  ['A'] = 1, ['B'] = 1, ['C'] = 1, ['D'] = 1, ['E'] = 1, ['F'] = 1, ['G'] = 1, ['H'] = 1,
+  ['I'] = 1, ['J'] = 1, ['K'] = 1, ['L'] = 1, ['M'] = 1, ['N'] = 1, ['O'] = 1, ['P'] = 1,
+  ['Q'] = 1, ['R'] = 1, ['S'] = 1, ['T'] = 1, ['U'] = 1, ['V'] = 1, ['W'] = 1, ['X'] = 1,
+  ['Y'] = 1, ['Z'] = 1, ['a'] = 1, ['b'] = 1, ['c'] = 1, ['d'] = 1, ['e'] = 1, ['f'] = 1,
+  ['g'] = 1, ['h'] = 1, ['i'] = 1, ['j'] = 1, ['k'] = 1, ['l'] = 1, ['m'] = 1, ['n'] = 1,
+  ['o'] = 1, ['p'] = 1, ['q'] = 1, ['r'] = 1, ['s'] = 1, ['t'] = 1, ['u'] = 1, ['v'] = 1,
+  ['w'] = 1, ['x'] = 1, ['y'] = 1, ['z'] = 1, ['0'] = 1, ['1'] = 1, ['2'] = 1, ['3'] = 1,
+  ['4'] = 1, ['5'] = 1, ['6'] = 1, ['7'] = 1, ['8'] = 1, ['9'] = 1, ['-'] = 1, ['_'] = 1,
+  ['.'] = 1, ['~'] = 1,
+};
 
 void sign_percent_encode(struct strbuf *out, const char *s, size_t len)
 {
   static const char hex[] = "0123456789ABCDEF";
   strbuf_grow(out, len * 3);
+  char *w = out->buf + out->len;
   for (size_t i = 0; i < len; i++) {
     unsigned char c = (unsigned char)s[i];
-    if (unreserved(c)) {
-      out->buf[out->len++] = (char)c;
+    if (unreserved_table[c]) {
+      *w++ = (char)c;
     } else {
-      out->buf[out->len++] = '%';
-      out->buf[out->len++] = hex[c >> 4];
-      out->buf[out->len++] = hex[c & 15];
+      w[0] = '%';
+      w[1] = hex[c >> 4];
+      w[2] = hex[c & 15];
+      w += 3;
     }
   }
+  out->len = (size_t)(w - out->buf);
   out->buf[out->len] = '\0';
 }
 
@@ -61,13 +71,20 @@ void sign_canonical_query(struct strbuf *out, const struct params *p)
     free(order);
 }
 
+/* The string to sign from an already built canonical query. */
+static void string_to_sign_from(struct strbuf *out, const char *method, const char *cq,
+                                size_t cq_len)
+{
+  strbuf_addstr(out, method);
+  strbuf_addstr(out, "&%2F&");
+  sign_percent_encode(out, cq, cq_len);
+}
+
 void sign_string_to_sign(struct strbuf *out, const char *method, const struct params *p)
 {
   struct strbuf cq = STRBUF_INIT;
   sign_canonical_query(&cq, p);
-  strbuf_addstr(out, method);
-  strbuf_addstr(out, "&%2F&");
-  sign_percent_encode(out, cq.buf, cq.len);
+  string_to_sign_from(out, method, cq.buf, cq.len);
   strbuf_release(&cq);
 }
 
@@ -83,19 +100,26 @@ void sign_hmac_sha1_b64(char out[SIGN_V1_LEN], const char *key, size_t keylen,
   EVP_EncodeBlock((unsigned char *)out, md, (int)mdlen);
 }
 
-void sign_v1(char out[SIGN_V1_LEN], const char *method, const struct params *p,
-             const char *secret, struct strbuf *sts)
+/* The signature of the string to sign msg under secret + "&". */
+static void sign_message(char out[SIGN_V1_LEN], const struct strbuf *msg, const char *secret)
 {
-  struct strbuf msg = STRBUF_INIT, key = STRBUF_INIT;
-  sign_string_to_sign(&msg, method, p);
+  struct strbuf key = STRBUF_INIT;
   strbuf_addstr(&key, secret);
   strbuf_addch(&key, '&');
-  sign_hmac_sha1_b64(out, key.buf, key.len, msg.buf, msg.len);
-  if (sts)
-    strbuf_add(sts, msg.buf, msg.len);
+  sign_hmac_sha1_b64(out, key.buf, key.len, msg->buf, msg->len);
   /* The key holds the secret: wipe it before it goes back to the heap. */
   OPENSSL_cleanse(key.buf, key.len);
   strbuf_release(&key);
+}
+
+void sign_v1(char out[SIGN_V1_LEN], const char *method, const struct params *p,
+             const char *secret, struct strbuf *sts)
+{
+  struct strbuf msg = STRBUF_INIT;
+  sign_string_to_sign(&msg, method, p);
+  sign_message(out, &msg, secret);
+  if (sts)
+    strbuf_add(sts, msg.buf, msg.len);
   strbuf_release(&msg);
 }
 
@@ -149,9 +173,15 @@ int sign_parse_timestamp(const char *s, time_t *t)
 void sign_v1_encode_request(struct strbuf *out, const char *method,
                             const struct params *p, const char *secret)
 {
+  /* The canonical query is both what is signed and the body sent: build it
+   * once, straight into out. */
   char sig[SIGN_V1_LEN];
-  sign_v1(sig, method, p, secret, NULL);
+  struct strbuf msg = STRBUF_INIT;
+  size_t start = out->len;
   sign_canonical_query(out, p);
+  string_to_sign_from(&msg, method, out->buf + start, out->len - start);
+  sign_message(sig, &msg, secret);
+  strbuf_release(&msg);
   strbuf_addstr(out, "&Signature=");
   sign_percent_encode(out, sig, strlen(sig));
 }

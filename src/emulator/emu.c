@@ -644,6 +644,17 @@ done:
     count_error(e, c->v.code);
 }
 
+/* A client's Action as one word of the log: letters only, else "-". */
+static const char *log_word(const char *s)
+{
+  if (!s || !*s || strlen(s) > 40)
+    return "-";
+  for (const char *q = s; *q; q++)
+    if (!((*q >= 'A' && *q <= 'Z') || (*q >= 'a' && *q <= 'z')))
+      return "-";
+  return s;
+}
+
 void emu_handle(struct emu *e, const char *method, const struct params *p, int64_t now_ms,
                 struct emu_response *out)
 {
@@ -675,6 +686,10 @@ void emu_handle(struct emu *e, const char *method, const struct params *p, int64
 
   pthread_mutex_lock(&e->lock);
   decide(e, &c, now_ms, out);
+  if (e->cfg.log) {
+    fprintf(e->cfg.log, "%lld %s %d %s%s\n", (long long)now_ms, log_word(params_get(p, "Action")),
+            c.v.status ? c.v.status : 200, c.v.status ? c.v.code : "OK", out->drop ? " drop" : "");
+  }
   pthread_mutex_unlock(&e->lock);
 
   if (c.v.status) {

@@ -46,6 +46,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 /* The gateway's clock tolerance and nonce memory, seconds. */
 #define EMU_WINDOW_S 900
@@ -59,9 +60,12 @@ struct emu_config {
   int activate_ms;    /* a flow log is Creating for this long, then Active */
   uint64_t seed;      /* PRNG seed for faults and FlowLogIds */
   int nonce_check;    /* 1 = check SignatureNonce reuse (0 only for benchmarks) */
+  FILE *log;          /* NULL, or one line per API request: "<unix ms> <Action> <status>
+                         <Code or OK>[ drop]", written under the state lock in the order
+                         the requests were decided (benchmarks: rate over time) */
 };
 
-/* No quota, no faults, seed 1, nonce check on, no retry-after. */
+/* No quota, no faults, seed 1, nonce check on, no retry-after, no log. */
 void emu_config_init(struct emu_config *cfg);
 
 /* What emu_handle answers. */

@@ -45,6 +45,8 @@ static const char usage[] =
     "  --state-file FILE      write the state JSON to FILE when stopped\n"
     "  --threads N            HTTP polling threads (default 4)\n"
     "  --no-nonce-check       accept reused SignatureNonces (benchmarks only)\n"
+    "  --log-file FILE        append one line per API request to FILE:\n"
+    "                         '<unix ms> <Action> <HTTP status> <Code or OK>[ drop]'\n"
     "  -h, --help             this text\n"
     "\n"
     "The first line on stdout is 'cbn-emulator listening on http://ADDR:PORT'.\n"
@@ -151,7 +153,8 @@ int main(int argc, char **argv)
     O_CENS,
     O_STATE,
     O_THREADS,
-    O_NONONCE
+    O_NONONCE,
+    O_LOG
   };
   static const struct option opts[] = {{"port", required_argument, NULL, O_PORT},
                                        {"bind", required_argument, NULL, O_BIND},
@@ -168,10 +171,11 @@ int main(int argc, char **argv)
                                        {"state-file", required_argument, NULL, O_STATE},
                                        {"threads", required_argument, NULL, O_THREADS},
                                        {"no-nonce-check", no_argument, NULL, O_NONONCE},
+                                       {"log-file", required_argument, NULL, O_LOG},
                                        {"help", no_argument, NULL, 'h'},
                                        {NULL, 0, NULL, 0}};
   struct emu_config cfg;
-  const char *bind_addr = "127.0.0.1", *cen_file = NULL, *state_file = NULL;
+  const char *bind_addr = "127.0.0.1", *cen_file = NULL, *state_file = NULL, *log_file = NULL;
   long port = 0, threads = 4, v;
   char *keys[argc + 1]; /* at most one key per argument */
   int key_sts[argc + 1];
@@ -240,6 +244,9 @@ int main(int argc, char **argv)
     case O_NONONCE:
       cfg.nonce_check = 0;
       break;
+    case O_LOG:
+      log_file = optarg;
+      break;
     default:
       return bad_usage("unknown or incomplete option '%s'", argv[optind - 1]);
     }
@@ -247,6 +254,10 @@ int main(int argc, char **argv)
   if (optind < argc)
     return bad_usage("unexpected argument '%s'", argv[optind]);
 
+  if (log_file && !(cfg.log = fopen(log_file, "a"))) {
+    fprintf(stderr, "cbn-emulator: --log-file %s: %s\n", log_file, strerror(errno));
+    return EXIT_FAIL;
+  }
   struct emu *e = emu_new(&cfg);
   static char default_key[] = "testid:testsecret";
   if (!nkeys) {
@@ -293,5 +304,9 @@ int main(int argc, char **argv)
   if (state_file && write_state(e, state_file) < 0)
     rc = EXIT_FAIL;
   emu_free(e);
+  if (cfg.log && fclose(cfg.log) != 0) {
+    fprintf(stderr, "cbn-emulator: --log-file %s: %s\n", log_file, strerror(errno));
+    rc = EXIT_FAIL;
+  }
   return rc;
 }
