@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define DUPSET_MIN_CAPACITY 1024
+#define DUPSET_MIN_CAPACITY 16 /* slots a shard starts with */
 /* Grow when the load would pass 90/100; grow by 6/5. */
 #define DUPSET_LOAD_NUM 90
 #define DUPSET_LOAD_DEN 100
@@ -18,7 +18,7 @@ static size_t home_of(uint32_t hi, size_t capacity)
 }
 
 /* How far the entry in slot pos sits from its home slot. */
-static size_t distance_of(const struct dupset *s, size_t pos)
+static size_t distance_of(const struct dupset_shard *s, size_t pos)
 {
   size_t home = home_of(s->slots[WORDS * pos + 1], s->capacity);
   return pos >= home ? pos - home : pos + s->capacity - home;
@@ -26,25 +26,40 @@ static size_t distance_of(const struct dupset *s, size_t pos)
 
 void dupset_init(struct dupset *s)
 {
-  s->slots = NULL;
-  s->capacity = 0;
+  s->shards = NULL;
   s->count = 0;
 }
 
 void dupset_release(struct dupset *s)
 {
-  free(s->slots);
+  if (s->shards)
+    for (size_t i = 0; i < DUPSET_SHARDS; i++)
+      free(s->shards[i].slots);
+  free(s->shards);
   dupset_init(s);
 }
 
 void dupset_clear(struct dupset *s)
 {
-  if (s->slots)
-    memset(s->slots, 0, s->capacity * WORDS * sizeof(*s->slots));
+  if (s->shards) {
+    for (size_t i = 0; i < DUPSET_SHARDS; i++) {
+      struct dupset_shard *sh = &s->shards[i];
+      if (sh->slots)
+        memset(sh->slots, 0, sh->capacity * WORDS * sizeof(*sh->slots));
+      sh->count = 0;
+    }
+  }
   s->count = 0;
 }
 
-size_t dupset_find(const struct dupset *s, uint64_t digest)
+/* The shard of a digest: its low bits (the home slot inside the shard comes
+ * from the high half, so the two are independent). */
+static struct dupset_shard *shard_of(const struct dupset *s, uint64_t digest)
+{
+  return &s->shards[digest & (DUPSET_SHARDS - 1)];
+}
+
+static size_t shard_find(const struct dupset_shard *s, uint64_t digest)
 {
   if (!s->count)
     return 0;
@@ -66,7 +81,7 @@ size_t dupset_find(const struct dupset *s, uint64_t digest)
 
 /* Robin Hood placement from slot pos, the carried entry being dist slots
  * from its home; the table has a free slot. */
-static void place_from(struct dupset *s, size_t pos, size_t dist, uint32_t line, uint32_t hi,
+static void place_from(struct dupset_shard *s, size_t pos, size_t dist, uint32_t line, uint32_t hi,
                        uint32_t lo)
 {
   for (;;) {
@@ -93,12 +108,12 @@ static void place_from(struct dupset *s, size_t pos, size_t dist, uint32_t line,
   }
 }
 
-static void place(struct dupset *s, uint32_t line, uint32_t hi, uint32_t lo)
+static void place(struct dupset_shard *s, uint32_t line, uint32_t hi, uint32_t lo)
 {
   place_from(s, home_of(hi, s->capacity), 0, line, hi, lo);
 }
 
-static void grow(struct dupset *s)
+static void grow(struct dupset_shard *s)
 {
   size_t old_capacity = s->capacity;
   uint32_t *old = s->slots;
@@ -114,7 +129,7 @@ static void grow(struct dupset *s)
   free(old);
 }
 
-size_t dupset_insert(struct dupset *s, uint64_t digest, size_t line)
+static size_t shard_insert(struct dupset_shard *s, uint64_t digest, size_t line)
 {
   if ((s->count + 1) * DUPSET_LOAD_DEN > s->capacity * DUPSET_LOAD_NUM)
     grow(s);
@@ -136,7 +151,26 @@ size_t dupset_insert(struct dupset *s, uint64_t digest, size_t line)
   }
 }
 
+size_t dupset_find(const struct dupset *s, uint64_t digest)
+{
+  return s->shards ? shard_find(shard_of(s, digest), digest) : 0;
+}
+
+size_t dupset_insert(struct dupset *s, uint64_t digest, size_t line)
+{
+  if (!s->shards)
+    s->shards = cbn_xcalloc(DUPSET_SHARDS, sizeof(*s->shards));
+  size_t first = shard_insert(shard_of(s, digest), digest, line);
+  if (!first)
+    s->count++;
+  return first;
+}
+
 size_t dupset_bytes(const struct dupset *s)
 {
-  return s->capacity * WORDS * sizeof(*s->slots);
+  size_t n = 0;
+  if (s->shards)
+    for (size_t i = 0; i < DUPSET_SHARDS; i++)
+      n += s->shards[i].capacity * WORDS * sizeof(*s->shards[i].slots);
+  return n;
 }

@@ -8,22 +8,23 @@
  * 7"). This is the one structure of a run that grows with the row count, and
  * DESIGN.md §1 caps it at 16 bytes a row.
  *
- * Layout and why: an open-addressing table of 12-byte slots, three
- * uint32_t words each: the line of the first occurrence (0 marks an empty
- * slot, since lines start at 1), then the digest's high and low halves, so
- * that one probe touches one cache line. Slots are placed by Robin Hood
- * linear probing: a digest's home slot is a monotone function of its high
- * half ((hi32 * capacity) >> 32, so any capacity works, not only powers of
- * two), and an insert that meets an entry closer to its own home takes that
- * slot and carries the displaced entry on. That keeps probe sequences short
- * and lets a failed lookup stop early, so the table can run nearly full: it
- * grows by 1.2x when an insert would pass a load of 0.9. After a growth the
- * load is 0.75, so the table costs between 12/0.9 = 13.3 and 12/0.75 = 16
- * bytes a row at any size above the initial 1024 slots. A {digest,
- * line} pair of 16 bytes would need a load of 1 to meet the cap, and a
- * digest-only table would have to re-read the file to name the earlier
- * line. During a growth both tables exist for the length of one rehash
- * (about 29 bytes a row at that moment).
+ * Layout and why: DUPSET_SHARDS independent open-addressing tables (shards),
+ * chosen by the digest's low bits, of 12-byte slots: three uint32_t words
+ * each, the line of the first occurrence (0 marks an empty slot, since lines
+ * start at 1), then the digest's high and low halves, so that one probe
+ * touches one cache line. Slots are placed by Robin Hood linear probing: a
+ * digest's home slot is a monotone function of its high half ((hi32 *
+ * capacity) >> 32, so any capacity works, not only powers of two), and an
+ * insert that meets an entry closer to its own home takes that slot and
+ * carries the displaced entry on. That keeps probe sequences short and lets
+ * a failed lookup stop early, so a shard can run nearly full: it grows by
+ * 1.2x when an insert would pass a load of 0.9, after which its load is
+ * 0.75, so the set costs between 12/0.9 = 13.3 and 12/0.75 = 16 bytes a row.
+ * A {digest, line} pair of 16 bytes would need a load of 1 to meet the cap,
+ * and a digest-only table would have to re-read the file to name the
+ * earlier line. Shards are why the cap also holds at the peak: a growth
+ * copies one shard, so old and new copies coexist for 1/DUPSET_SHARDS of
+ * the rows only (one table would briefly need about 29 bytes a row).
  *
  * Lines above UINT32_MAX (4 billion) are stored as UINT32_MAX ("at least").
  * Digests are assumed uniformly distributed (they are SHA-256 prefixes); two
@@ -37,13 +38,20 @@
 #include <stddef.h>
 #include <stdint.h>
 
-struct dupset {
+#define DUPSET_SHARDS 64 /* a power of two */
+
+struct dupset_shard {
   uint32_t *slots; /* 3 * capacity words: {line (0 = empty), digest hi, digest lo} */
-  size_t capacity; /* slots; 0 before the first insert */
+  size_t capacity; /* slots; 0 before the shard's first insert */
   size_t count;    /* occupied slots (distinct digests) */
 };
 
-#define DUPSET_INIT { NULL, 0, 0 }
+struct dupset {
+  struct dupset_shard *shards; /* DUPSET_SHARDS of them, NULL before the first insert */
+  size_t count;                /* distinct digests in all shards */
+};
+
+#define DUPSET_INIT { NULL, 0 }
 
 void dupset_init(struct dupset *s);
 /* Free the arrays; s is left as after dupset_init. */
