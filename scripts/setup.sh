@@ -6,7 +6,7 @@ cd "$(dirname "$0")/.."
 build=${1:-build}
 shift || true
 pkgs=(build-essential cmake pkg-config libcsv-dev libcurl4-openssl-dev libssl-dev
-      libjansson-dev libmicrohttpd-dev python3 curl)
+      libjansson-dev libmicrohttpd-dev python3 curl openssl)
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -95,7 +95,7 @@ static void record_fatal(struct pool *p, const char *code, const char *message,
     }
     /* What to fix first; the API's own words after, cut short (a signature
      * mismatch quotes the whole string to sign). */
-    snprintf(p->fatal_message, sizeof(p->fatal_message), "%s: %s%s (the API said: %.200s%s)",
+    snprintf(p->fatal_message, sizeof(p->fatal_message), "%s: %s%s (details: %.200s%s)",
              code, fix, skew, message ? message : "",
              message && strlen(message) > 200 ? "..." : "");
     atomic_store(&p->fatal, 1);

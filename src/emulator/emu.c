@@ -220,6 +220,11 @@ int emu_latency_ms(const struct emu *e)
   return e->cfg.latency_ms;
 }
 
+int64_t emu_clock_offset_ms(const struct emu *e)
+{
+  return e->cfg.clock_offset_ms;
+}
+
 /* ---- answers ---- */
 
 void emu_response_init(struct emu_response *r)

@@ -60,6 +60,9 @@ struct emu_config {
   int activate_ms;    /* a flow log is Creating for this long, then Active */
   uint64_t seed;      /* PRNG seed for faults and FlowLogIds */
   int nonce_check;    /* 1 = check SignatureNonce reuse (0 only for benchmarks) */
+  int64_t clock_offset_ms; /* the server's clock runs this far ahead of this machine's
+                              (negative: behind); applied by the server to every request's
+                              time and to its Date header, to rehearse a skewed client clock */
   FILE *log;          /* NULL, or one line per API request: "<unix ms> <Action> <status>
                          <Code or OK>[ drop]", written under the state lock in the order
                          the requests were decided (benchmarks: rate over time) */
@@ -129,5 +132,7 @@ unsigned long long emu_error_count(struct emu *e, const char *code);
 
 /* The configured latency, for the server. */
 int emu_latency_ms(const struct emu *e);
+/* The configured clock offset in ms, for the server. */
+int64_t emu_clock_offset_ms(const struct emu *e);
 
 #endif

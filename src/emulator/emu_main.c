@@ -47,6 +47,10 @@ static const char usage[] =
     "  --no-nonce-check       accept reused SignatureNonces (benchmarks only)\n"
     "  --log-file FILE        append one line per API request to FILE:\n"
     "                         '<unix ms> <Action> <HTTP status> <Code or OK>[ drop]'\n"
+    "  --clock-offset S       run the server's clock S seconds ahead (negative: behind),\n"
+    "                         to rehearse a skewed client clock (InvalidTimeStamp.Expired)\n"
+    "  --tls-cert FILE        serve HTTPS with this PEM certificate (with --tls-key)\n"
+    "  --tls-key FILE         the certificate's PEM private key\n"
     "  -h, --help             this text\n"
     "\n"
     "The first line on stdout is 'cbn-emulator listening on http://ADDR:PORT'.\n"
@@ -113,6 +117,33 @@ static int add_key(struct emu *e, char *spec, int sts)
   return rc < 0 ? -1 : 0;
 }
 
+/* Read a PEM file whole into *out (NUL-terminated, malloc'd). */
+static int read_pem(const char *path, char **out)
+{
+  FILE *f = fopen(path, "rb");
+  struct strbuf sb = STRBUF_INIT;
+  char buf[4096];
+  size_t n;
+  if (!f) {
+    fprintf(stderr, "cbn-emulator: %s: %s\n", path, strerror(errno));
+    return -1;
+  }
+  while ((n = fread(buf, 1, sizeof(buf), f)) > 0)
+    strbuf_add(&sb, buf, n);
+  fclose(f);
+  *out = strbuf_detach(&sb, NULL);
+  return 0;
+}
+
+static void free_pems(char *cert, char *key)
+{
+  free(cert);
+  if (key) {
+    memset(key, 0, strlen(key));
+    free(key);
+  }
+}
+
 static int write_state(struct emu *e, const char *path)
 {
   struct strbuf sb = STRBUF_INIT, tmp = STRBUF_INIT;
@@ -154,7 +185,10 @@ int main(int argc, char **argv)
     O_STATE,
     O_THREADS,
     O_NONONCE,
-    O_LOG
+    O_LOG,
+    O_CLOCK,
+    O_CERT,
+    O_KEY
   };
   static const struct option opts[] = {{"port", required_argument, NULL, O_PORT},
                                        {"bind", required_argument, NULL, O_BIND},
@@ -172,10 +206,14 @@ int main(int argc, char **argv)
                                        {"threads", required_argument, NULL, O_THREADS},
                                        {"no-nonce-check", no_argument, NULL, O_NONONCE},
                                        {"log-file", required_argument, NULL, O_LOG},
+                                       {"clock-offset", required_argument, NULL, O_CLOCK},
+                                       {"tls-cert", required_argument, NULL, O_CERT},
+                                       {"tls-key", required_argument, NULL, O_KEY},
                                        {"help", no_argument, NULL, 'h'},
                                        {NULL, 0, NULL, 0}};
   struct emu_config cfg;
   const char *bind_addr = "127.0.0.1", *cen_file = NULL, *state_file = NULL, *log_file = NULL;
+  const char *tls_cert = NULL, *tls_key = NULL;
   long port = 0, threads = 4, v;
   char *keys[argc + 1]; /* at most one key per argument */
   int key_sts[argc + 1];
@@ -231,6 +269,17 @@ int main(int argc, char **argv)
         return bad_usage("--seed '%s': must be a non-negative integer", optarg);
       break;
     }
+    case O_CLOCK:
+      if (parse_long(optarg, -86400 * 366L, 86400 * 366L, &v) < 0)
+        return bad_usage("--clock-offset '%s': must be seconds, -31622400 to 31622400", optarg);
+      cfg.clock_offset_ms = (int64_t)v * 1000;
+      break;
+    case O_CERT:
+      tls_cert = optarg;
+      break;
+    case O_KEY:
+      tls_key = optarg;
+      break;
     case O_CENS:
       cen_file = optarg;
       break;
@@ -286,21 +335,35 @@ int main(int argc, char **argv)
   pthread_sigmask(SIG_BLOCK, &sigs, NULL);
   signal(SIGPIPE, SIG_IGN);
 
+  if (!tls_cert != !tls_key) {
+    emu_free(e);
+    return bad_usage("%s", "--tls-cert and --tls-key go together");
+  }
+  char *cert_pem = NULL, *key_pem = NULL;
+  if (tls_cert && (read_pem(tls_cert, &cert_pem) < 0 || read_pem(tls_key, &key_pem) < 0)) {
+    free(cert_pem);
+    emu_free(e);
+    return EXIT_USAGE;
+  }
   struct emu_server *srv;
-  if (emu_server_start(&srv, e, bind_addr, (int)port, (int)threads, err, sizeof(err)) < 0) {
+  int started = emu_server_start_tls(&srv, e, bind_addr, (int)port, (int)threads, cert_pem,
+                                     key_pem, err, sizeof(err));
+  if (started < 0) {
     fprintf(stderr, "cbn-emulator: %s\n", err);
+    free_pems(cert_pem, key_pem);
     emu_free(e);
     return EXIT_FAIL;
   }
   int v6 = strchr(bind_addr, ':') != NULL;
-  printf("cbn-emulator listening on http://%s%s%s:%d\n", v6 ? "[" : "", bind_addr, v6 ? "]" : "",
-         emu_server_port(srv));
+  printf("cbn-emulator listening on %s://%s%s%s:%d\n", tls_cert ? "https" : "http", v6 ? "[" : "",
+         bind_addr, v6 ? "]" : "", emu_server_port(srv));
   fflush(stdout);
 
   int sig = 0;
   while (sigwait(&sigs, &sig) != 0)
     ;
   emu_server_stop(srv);
+  free_pems(cert_pem, key_pem); /* libmicrohttpd may refer to them until it stops */
   if (state_file && write_state(e, state_file) < 0)
     rc = EXIT_FAIL;
   emu_free(e);

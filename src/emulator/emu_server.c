@@ -50,6 +50,7 @@ struct emu_server {
   struct req *head, *tail;
   int stopping;
   int timer_running;
+  int64_t clock_offset_ms; /* added to the wall clock: the server's (skewed) time */
   pthread_t timer;
 };
 
@@ -240,12 +241,23 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
   }
   struct emu_response out;
   emu_response_init(&out);
-  emu_handle(s->emu, method, &p, wall_ms(), &out);
+  int64_t now_ms = wall_ms() + s->clock_offset_ms;
+  emu_handle(s->emu, method, &p, now_ms, &out);
   params_release(&p);
 
   struct MHD_Response *resp = NULL;
   if (!out.drop) {
     resp = make_response(out.body.buf, out.body.len, out.content_type);
+    if (resp && s->clock_offset_ms) {
+      /* The server's own (skewed) time, as the real gateway's Date header
+       * shows its clock: the client computes the skew from it. */
+      char date[64];
+      time_t t = (time_t)(now_ms / 1000);
+      struct tm tm;
+      gmtime_r(&t, &tm);
+      strftime(date, sizeof(date), "%a, %d %b %Y %H:%M:%S GMT", &tm);
+      MHD_add_response_header(resp, MHD_HTTP_HEADER_DATE, date);
+    }
     if (resp && out.retry_after_ms >= 0) {
       char v[24];
       snprintf(v, sizeof(v), "%d", out.retry_after_ms);
@@ -268,6 +280,13 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 
 int emu_server_start(struct emu_server **out, struct emu *e, const char *bind_addr, int port,
                      int threads, char *err, size_t errlen)
+{
+  return emu_server_start_tls(out, e, bind_addr, port, threads, NULL, NULL, err, errlen);
+}
+
+int emu_server_start_tls(struct emu_server **out, struct emu *e, const char *bind_addr,
+                         int port, int threads, const char *cert_pem, const char *key_pem,
+                         char *err, size_t errlen)
 {
   struct sockaddr_in sin;
   struct sockaddr_in6 sin6;
@@ -309,11 +328,21 @@ int emu_server_start(struct emu_server **out, struct emu *e, const char *bind_ad
     }
     s->timer_running = 1;
   }
-  s->daemon = MHD_start_daemon(flags, (uint16_t)port, NULL, NULL, on_request, s,
-                               MHD_OPTION_SOCK_ADDR, sa, MHD_OPTION_THREAD_POOL_SIZE,
-                               (unsigned)(threads > 0 ? threads : 1), MHD_OPTION_URI_LOG_CALLBACK,
-                               on_uri, (void *)s, MHD_OPTION_NOTIFY_COMPLETED, on_completed,
-                               (void *)s, MHD_OPTION_CONNECTION_TIMEOUT, 120u, MHD_OPTION_END);
+  s->clock_offset_ms = emu_clock_offset_ms(e);
+  if (cert_pem && key_pem)
+    s->daemon = MHD_start_daemon(
+        flags | MHD_USE_TLS, (uint16_t)port, NULL, NULL, on_request, s, MHD_OPTION_SOCK_ADDR, sa,
+        MHD_OPTION_THREAD_POOL_SIZE, (unsigned)(threads > 0 ? threads : 1),
+        MHD_OPTION_URI_LOG_CALLBACK, on_uri, (void *)s, MHD_OPTION_NOTIFY_COMPLETED, on_completed,
+        (void *)s, MHD_OPTION_CONNECTION_TIMEOUT, 120u, MHD_OPTION_HTTPS_MEM_CERT, cert_pem,
+        MHD_OPTION_HTTPS_MEM_KEY, key_pem, MHD_OPTION_END);
+  else
+    s->daemon = MHD_start_daemon(flags, (uint16_t)port, NULL, NULL, on_request, s,
+                                 MHD_OPTION_SOCK_ADDR, sa, MHD_OPTION_THREAD_POOL_SIZE,
+                                 (unsigned)(threads > 0 ? threads : 1),
+                                 MHD_OPTION_URI_LOG_CALLBACK, on_uri, (void *)s,
+                                 MHD_OPTION_NOTIFY_COMPLETED, on_completed, (void *)s,
+                                 MHD_OPTION_CONNECTION_TIMEOUT, 120u, MHD_OPTION_END);
   if (!s->daemon) {
     snprintf(err, errlen, "cannot listen on %s port %d", bind_addr, port);
     emu_server_stop(s);

@@ -27,6 +27,12 @@ struct emu_server;
 int emu_server_start(struct emu_server **out, struct emu *e, const char *bind_addr, int port,
                      int threads, char *err, size_t errlen);
 
+/* The same over HTTPS: cert_pem and key_pem are the PEM texts of the
+ * server's certificate (chain) and private key (copied by libmicrohttpd). */
+int emu_server_start_tls(struct emu_server **out, struct emu *e, const char *bind_addr,
+                         int port, int threads, const char *cert_pem, const char *key_pem,
+                         char *err, size_t errlen);
+
 /* The port it listens on. */
 int emu_server_port(const struct emu_server *s);
 

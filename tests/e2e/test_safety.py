@@ -5,8 +5,10 @@ injected, and checks the results file and the emulator's own state.
 """
 import os
 import random
+import re
 import signal
 import stat
+import subprocess
 import time
 
 from cbnlib import (Emulator, Suite, expect, flowlogs_by_token, job_rows, read_results,
@@ -184,6 +186,40 @@ def test_unwritable_output_before_any_request(s):
         expect(emu.state()["counters"]["requests"] == 0, "no request reached the emulator")
 
 
+def test_clock_skew_is_fatal_and_says_by_how_much(s):
+    jobs, out = s.path("skew.csv"), s.path("skew-res.csv")
+    write_jobs(jobs, job_rows(50, cen="cen-skew{:06d}"))
+    with Emulator("--clock-offset", "-1200") as emu:  # the server 20 minutes behind us
+        r = run_batch([jobs, "-o", out, "--endpoint", emu.url, "-j", "2", "--rate", "1000",
+                       "--progress", "none"])
+        requests = emu.state()["counters"]["requests"]
+    expect(r.returncode == 3, "exit 3", r.returncode, r.stderr)
+    expect("InvalidTimeStamp.Expired" in r.stderr and "clock" in r.stderr, "names the cause",
+           r.stderr)
+    m = re.search(r"clock is (\d+) s ahead", r.stderr)
+    expect(m and 1190 <= int(m.group(1)) <= 1210, "says the skew", r.stderr)
+    expect(requests <= 3, "at most concurrency + 1 requests", requests)
+
+
+def test_tls_verified_and_ca_bundle_adds_trust(s):
+    """Certificates are always verified; --ca-bundle adds the emulator's own CA."""
+    jobs, cert, key = s.path("tls.csv"), s.path("cert.pem"), s.path("key.pem")
+    write_jobs(jobs, job_rows(3, cen="cen-tls{:06d}"))
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", key,
+                    "-out", cert, "-days", "2", "-subj", "/CN=127.0.0.1", "-addext",
+                    "subjectAltName=IP:127.0.0.1"], check=True, capture_output=True)
+    with Emulator("--tls-cert", cert, "--tls-key", key) as emu:
+        expect(emu.url.startswith("https://"), "served over HTTPS", emu.url)
+        r = run_batch([jobs, "-o", s.path("tls-1.csv"), "--endpoint", emu.url,
+                       "--progress", "none"])
+        expect(r.returncode == 3 and "TLSVerificationFailed" in r.stderr and
+               "--ca-bundle" in r.stderr, "an untrusted certificate stops the batch", r.stderr)
+        r = run_batch([jobs, "-o", s.path("tls-2.csv"), "--endpoint", emu.url,
+                       "--progress", "none", "--ca-bundle", cert])
+        expect(r.returncode == 0, "trusted through --ca-bundle", r.returncode, r.stderr)
+        expect(len(emu.state()["flowlogs"]) == 3, "created over HTTPS")
+
+
 def test_torn_results_resume(s):
     """A results file cut in the middle of a line (kill -9 mid-write) resumes cleanly."""
     jobs, out = s.path("t.csv"), s.path("t-res.csv")
@@ -205,6 +241,7 @@ def test_torn_results_resume(s):
 
 if __name__ == "__main__":
     Suite().run([test_existing_results_refused, test_unwritable_output_before_any_request,
-                 test_wrong_secret_stops_batch, test_torn_results_resume,
+                 test_wrong_secret_stops_batch, test_clock_skew_is_fatal_and_says_by_how_much,
+                 test_tls_verified_and_ca_bundle_adds_trust, test_torn_results_resume,
                  test_second_signal_abandons_and_sigterm, test_sigint_then_resume,
                  test_faults_exactly_once, test_kill9_and_resume])
