@@ -34,7 +34,10 @@ int api_build_create(struct strbuf *out, const struct params *request, const cha
   params_copy(&p, request);
   if (client_token && *client_token)
     params_set(&p, "ClientToken", client_token);
-  if (!display) {
+  int rc = 0;
+  if (!display && key->prepared) {
+    rc = sign_v1_encode_request_keyed(out, "POST", &p, key->prepared);
+  } else if (!display) {
     sign_v1_encode_request(out, "POST", &p, key->access_key_secret);
   } else {
     char sig[SIGN_V1_LEN];
@@ -47,7 +50,7 @@ int api_build_create(struct strbuf *out, const struct params *request, const cha
     sign_percent_encode(out, sig, strlen(sig));
   }
   params_release(&p);
-  return 0;
+  return rc;
 }
 
 void api_answer_release(struct api_answer *a)

@@ -27,10 +27,14 @@
 #define API_ACTION "CreateFlowlog"
 
 /* Who signs. Borrowed strings; security_token NULL unless STS. */
+struct sign_key;
+
 struct api_key {
   const char *access_key_id;
   const char *access_key_secret;
   const char *security_token;
+  struct sign_key *prepared; /* NULL, or access_key_secret ready for signing (sign.h):
+                                faster; then the api_key belongs to one thread at a time */
 };
 
 /* Append the signed form body of one CreateFlowlog attempt to out: request

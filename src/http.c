@@ -37,8 +37,14 @@ void http_response_init(struct http_response *r)
   r->status = 0;
   strbuf_init(&r->body, 0);
   r->retry_after_ms = -1;
-  r->server_date = 0;
+  r->date[0] = '\0';
   r->error[0] = '\0';
+}
+
+long long http_server_time(const struct http_response *r)
+{
+  time_t t = r->date[0] ? curl_getdate(r->date, NULL) : -1;
+  return t > 0 ? (long long)t : 0;
 }
 
 void http_response_release(struct http_response *r)
@@ -64,13 +70,11 @@ static size_t on_header(char *data, size_t size, size_t nmemb, void *userp)
   size_t n = size * nmemb;
   static const char name[] = "x-acs-retry-after:";
   static const char date[] = "date:";
-  if (n > sizeof(date) - 1 && n < 128 && !strncasecmp(data, date, sizeof(date) - 1)) {
-    char tmp[128];
-    memcpy(tmp, data + sizeof(date) - 1, n - (sizeof(date) - 1));
-    tmp[n - (sizeof(date) - 1)] = '\0';
-    time_t t = curl_getdate(tmp, NULL);
-    if (t > 0)
-      c->cur->server_date = (long long)t;
+  if (n > sizeof(date) - 1 && n - (sizeof(date) - 1) < sizeof(c->cur->date) &&
+      !strncasecmp(data, date, sizeof(date) - 1)) {
+    size_t vlen = n - (sizeof(date) - 1);
+    memcpy(c->cur->date, data + sizeof(date) - 1, vlen);
+    c->cur->date[vlen] = '\0';
   }
   if (n > sizeof(name) - 1 && !strncasecmp(data, name, sizeof(name) - 1)) {
     char tmp[32];
@@ -168,7 +172,7 @@ int http_post_form(struct http_client *c, const char *url, const char *body, siz
   strbuf_reset(&resp->body);
   resp->status = 0;
   resp->retry_after_ms = -1;
-  resp->server_date = 0;
+  resp->date[0] = '\0';
   resp->error[0] = '\0';
   c->cur = resp;
   c->too_big = 0;

@@ -34,7 +34,7 @@ struct http_response {
   long status;             /* HTTP status, 0 if no answer arrived */
   struct strbuf body;      /* the body, at most HTTP_BODY_MAX bytes */
   int64_t retry_after_ms;  /* x-acs-retry-after header, -1 if absent */
-  long long server_date;   /* the Date header as Unix time, 0 if absent (clock skew) */
+  char date[64];           /* the Date header's text, "" if absent (see http_server_time) */
   char error[256];         /* transport failure in words, "" on success */
 };
 
@@ -48,6 +48,10 @@ void http_global_cleanup(void);
  * strings it points to must outlive the client. */
 struct http_client *http_client_new(const struct http_options *opts);
 void http_client_free(struct http_client *c);
+
+/* The server's clock from the Date header of r, as Unix time; 0 if absent
+ * or unreadable. (Parsed on demand: only a clock-skew report needs it.) */
+long long http_server_time(const struct http_response *r);
 
 void http_response_init(struct http_response *r);
 void http_response_release(struct http_response *r);

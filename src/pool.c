@@ -6,6 +6,7 @@
 #include "job.h"
 #include "outbox.h"
 #include "ratelimit.h"
+#include "sign.h"
 #include "stats.h"
 #include "workq.h"
 
@@ -17,6 +18,7 @@
 
 struct worker {
   struct pool *pool;
+  struct api_key key;   /* the pool's key, with this worker's prepared secret */
   struct http_client *http;
   struct http_response resp;
   struct strbuf body;
@@ -127,7 +129,7 @@ static void process(struct worker *w, struct job *j)
       return;
     }
     strbuf_reset(&w->body);
-    if (api_build_create(&w->body, &j->request, j->client_token, &cfg->key, clock_wall(), NULL,
+    if (api_build_create(&w->body, &j->request, j->client_token, &w->key, clock_wall(), NULL,
                          0) < 0) {
       j->result.status = JOB_FAILED;
       job_result_set(&j->result.error_code, "InternalError");
@@ -181,7 +183,7 @@ static void process(struct worker *w, struct job *j)
       ratelimit_throttled(p->rl, clock_now_ms());
     if (cls == RETRY_FATAL) {
       record_fatal(p, code ? code : retry_local_code(failure),
-                   code ? a.message : w->resp.error, w->resp.server_date);
+                   code ? a.message : w->resp.error, http_server_time(&w->resp));
       api_answer_release(&a);
       j->result.status = JOB_NOT_RUN;
       return;
@@ -232,6 +234,7 @@ static void free_worker(struct worker *w)
   if (!w)
     return;
   http_client_free(w->http);
+  sign_key_free(w->key.prepared);
   http_response_release(&w->resp);
   strbuf_release(&w->body);
   free(w);
@@ -267,7 +270,9 @@ int pool_start(struct pool *p, const struct pool_config *cfg, struct workq *in,
     if (RAND_bytes((unsigned char *)&w->rng, sizeof(w->rng)) != 1 || !w->rng)
       w->rng = 0x9E3779B97F4A7C15ULL + (uint64_t)i;
     w->http = http_client_new(&p->cfg.http);
-    if (!w->http || pthread_create(&p->threads[i], NULL, worker_main, w)) {
+    w->key = p->cfg.key;
+    w->key.prepared = sign_key_new(p->cfg.key.access_key_secret);
+    if (!w->http || !w->key.prepared || pthread_create(&p->threads[i], NULL, worker_main, w)) {
       rc = w->http ? CBN_ENOMEM : CBN_ENET;
       free_worker(w);
       break;

@@ -3,7 +3,9 @@
 
 #include "cbn_error.h"
 
+#include <openssl/core_names.h>
 #include <openssl/evp.h>
+#include <openssl/params.h>
 #include <openssl/hmac.h>
 #include <openssl/rand.h>
 
@@ -167,6 +169,66 @@ int sign_parse_timestamp(const char *s, time_t *t)
       tm.tm_hour > 23 || tm.tm_min > 59 || tm.tm_sec > 60)
     return CBN_EPARSE;
   *t = timegm(&tm);
+  return 0;
+}
+
+struct sign_key {
+  EVP_MAC *mac;
+  EVP_MAC_CTX *keyed; /* initialised with the key; duplicated per signature */
+};
+
+struct sign_key *sign_key_new(const char *secret)
+{
+  struct sign_key *k = calloc(1, sizeof(*k));
+  struct strbuf key = STRBUF_INIT;
+  char digest[] = "SHA1";
+  OSSL_PARAM params[] = {OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, digest, 0),
+                         OSSL_PARAM_construct_end()};
+  if (!k)
+    return NULL;
+  strbuf_addstr(&key, secret);
+  strbuf_addch(&key, '&');
+  k->mac = EVP_MAC_fetch(NULL, "HMAC", NULL);
+  k->keyed = k->mac ? EVP_MAC_CTX_new(k->mac) : NULL;
+  int ok = k->keyed &&
+           EVP_MAC_init(k->keyed, (const unsigned char *)key.buf, key.len, params) == 1;
+  OPENSSL_cleanse(key.buf, key.len);
+  strbuf_release(&key);
+  if (!ok) {
+    sign_key_free(k);
+    return NULL;
+  }
+  return k;
+}
+
+void sign_key_free(struct sign_key *k)
+{
+  if (!k)
+    return;
+  EVP_MAC_CTX_free(k->keyed); /* OpenSSL cleanses the key material it holds */
+  EVP_MAC_free(k->mac);
+  free(k);
+}
+
+int sign_v1_encode_request_keyed(struct strbuf *out, const char *method, const struct params *p,
+                                 struct sign_key *k)
+{
+  struct strbuf msg = STRBUF_INIT;
+  unsigned char md[EVP_MAX_MD_SIZE];
+  char sig[SIGN_V1_LEN];
+  size_t mdlen = 0, start = out->len;
+  sign_canonical_query(out, p);
+  string_to_sign_from(&msg, method, out->buf + start, out->len - start);
+  EVP_MAC_CTX *c = EVP_MAC_CTX_dup(k->keyed);
+  int ok = c && EVP_MAC_update(c, (const unsigned char *)msg.buf, msg.len) == 1 &&
+           EVP_MAC_final(c, md, &mdlen, sizeof(md)) == 1;
+  EVP_MAC_CTX_free(c);
+  strbuf_release(&msg);
+  if (!ok)
+    return CBN_ECRYPTO;
+  EVP_EncodeBlock((unsigned char *)sig, md, (int)mdlen);
+  strbuf_addstr(out, "&Signature=");
+  sign_percent_encode(out, sig, strlen(sig));
   return 0;
 }
 

@@ -59,6 +59,21 @@ void sign_timestamp(char out[SIGN_TIMESTAMP_LEN], time_t t);
 /* Parse a Timestamp of exactly that shape into *t. Returns 0 or CBN_EPARSE. */
 int sign_parse_timestamp(const char *s, time_t *t);
 
+/* An AccessKeySecret made ready for many signatures: an HMAC-SHA1 context
+ * keyed with secret + "&" once, duplicated for each signature, so signing
+ * costs no algorithm look-up and no key set-up (the worker pool signs every
+ * attempt). Owned by one thread at a time; sign_key_free wipes it. */
+struct sign_key;
+
+/* A keyed context, or NULL (out of memory / libcrypto failure). */
+struct sign_key *sign_key_new(const char *secret);
+void sign_key_free(struct sign_key *k);
+
+/* sign_v1_encode_request with a prepared key; same output. Returns 0, or
+ * CBN_ECRYPTO (out then holds the canonical query without Signature). */
+int sign_v1_encode_request_keyed(struct strbuf *out, const char *method, const struct params *p,
+                                 struct sign_key *k);
+
 /* Sign p (which must already hold every common parameter but Signature) and
  * append the wire form to out: the canonicalised query followed by
  * "&Signature=" and the encoded signature. The result is both a GET query

@@ -14,7 +14,7 @@ int main(void)
   params_add(&req, "ProjectName", "FlowLogProject");
   params_add(&req, "LogStoreName", "FlowLogStore");
   params_add(&req, "RegionId", "cn-hangzhou");
-  struct api_key key = {"testid", "testsecret", NULL};
+  struct api_key key = {"testid", "testsecret", NULL, NULL};
   struct strbuf body = STRBUF_INIT;
   CHECK_INT(api_build_create(&body, &req, NULL, &key, 1736929800,
                              "5b7c3f0e-9d2a-4c1b-8e6f-0a1b2c3d4e5f", 0), 0);
@@ -25,6 +25,23 @@ int main(void)
             "SignatureVersion=1.0&Timestamp=2025-01-15T08%3A30%3A00Z&Version=2017-09-12&"
             "Signature=J8Xa71WeXztbk1gx7ajp16WtMcY%3D");
 
+  /* A prepared (keyed) secret signs exactly like the plain one. */
+  struct api_key fast = key;
+  fast.prepared = sign_key_new("testsecret");
+  CHECK(fast.prepared != NULL);
+  struct strbuf keyed = STRBUF_INIT;
+  CHECK_INT(api_build_create(&keyed, &req, NULL, &fast, 1736929800,
+                             "5b7c3f0e-9d2a-4c1b-8e6f-0a1b2c3d4e5f", 0), 0);
+  CHECK_STR(keyed.buf, body.buf);
+  strbuf_reset(&keyed);
+  api_build_create(&keyed, &req, "tok", &fast, 1736929800, "n2", 0); /* reusable */
+  struct strbuf plain = STRBUF_INIT;
+  api_build_create(&plain, &req, "tok", &key, 1736929800, "n2", 0);
+  CHECK_STR(keyed.buf, plain.buf);
+  sign_key_free(fast.prepared);
+  strbuf_release(&keyed);
+  strbuf_release(&plain);
+
   /* A fresh nonce each attempt; the ClientToken is sent and signed. */
   struct strbuf b1 = STRBUF_INIT, b2 = STRBUF_INIT;
   api_build_create(&b1, &req, "tok-1", &key, 1736929800, NULL, 0);
@@ -33,7 +50,7 @@ int main(void)
   CHECK(strstr(b1.buf, "ClientToken=tok-1&") != NULL);
 
   /* STS: the token is signed, and masked in the display form; the secret is never there. */
-  struct api_key sts = {"stsid", "stssecret", "SECRET-TOKEN-VALUE"};
+  struct api_key sts = {"stsid", "stssecret", "SECRET-TOKEN-VALUE", NULL};
   struct strbuf wire = STRBUF_INIT, shown = STRBUF_INIT;
   api_build_create(&wire, &req, "t", &sts, 1736929800, "n", 0);
   api_build_create(&shown, &req, "t", &sts, 1736929800, "n", 1);
