@@ -1,6 +1,9 @@
 /* cbn_error.c -- the status table's names and texts, and never-NULL allocators. */
 #include "cbn_error.h"
 
+#include <openssl/crypto.h>
+
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,6 +27,24 @@ const char *cbn_strerror(int code)
     CBN_ERRNO_MAP(XX)
 #undef XX
   default: return "unknown error";
+  }
+}
+
+void cbn_error_set(char *err, size_t errlen, const char *fmt, ...)
+{
+  va_list ap;
+  if (!err || !errlen)
+    return;
+  va_start(ap, fmt);
+  vsnprintf(err, errlen, fmt, ap);
+  va_end(ap);
+}
+
+void cbn_free_secret(char *s)
+{
+  if (s) {
+    OPENSSL_cleanse(s, strlen(s));
+    free(s);
   }
 }
 

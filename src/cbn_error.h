@@ -45,6 +45,15 @@ const char *cbn_errname(int code);
 /* A lower-case text for the code ("out of memory"). Never NULL. */
 const char *cbn_strerror(int code);
 
+/* Format the human detail of a failure into the caller-owned err[errlen]
+ * (nothing if err is NULL or errlen 0). */
+void cbn_error_set(char *err, size_t errlen, const char *fmt, ...)
+  __attribute__((format(printf, 3, 4)));
+
+/* Wipe a secret string (AccessKeySecret, STS token, private key) and free
+ * it. NULL is a no-op. */
+void cbn_free_secret(char *s);
+
 /* Print "cbn-batch: out of memory" to stderr and abort(). For allocation
  * failures where unwinding is not worth the code (strbuf, params). */
 _Noreturn void cbn_die_nomem(void);

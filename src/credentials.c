@@ -35,19 +35,11 @@ static int fail(int code, char *err, size_t errlen, const char *fmt, ...)
   return code;
 }
 
-static void wipe_free(char *s)
-{
-  if (s) {
-    OPENSSL_cleanse(s, strlen(s));
-    free(s);
-  }
-}
-
 void credentials_release(struct credentials *c)
 {
   free(c->access_key_id);
-  wipe_free(c->access_key_secret);
-  wipe_free(c->security_token);
+  cbn_free_secret(c->access_key_secret);
+  cbn_free_secret(c->security_token);
   memset(c, 0, sizeof(*c));
 }
 

@@ -48,19 +48,6 @@ struct jobs_reader {
   struct jobs_record rec;
 };
 
-static void errf(char *err, size_t errlen, const char *fmt, ...)
-  __attribute__((format(printf, 3, 4)));
-
-static void errf(char *err, size_t errlen, const char *fmt, ...)
-{
-  va_list ap;
-  if (!err || !errlen)
-    return;
-  va_start(ap, fmt);
-  vsnprintf(err, errlen, fmt, ap);
-  va_end(ap);
-}
-
 static int is_blank_tabsep(unsigned char c) { return c == ' '; }
 
 static int is_blank(const struct jobs_reader *r, unsigned char c)
@@ -102,12 +89,12 @@ int jobs_reader_open(const char *path, const char *display, char delim,
   if (!display)
     display = path;
   if (delim != ',' && delim != ';' && delim != '\t') {
-    errf(err, errlen, "%s: the delimiter must be ',', ';' or a tab", display);
+    cbn_error_set(err, errlen, "%s: the delimiter must be ',', ';' or a tab", display);
     return CBN_EINVAL;
   }
   FILE *fp = fopen(path, "rb");
   if (!fp) {
-    errf(err, errlen, "%s: cannot open: %s", display, strerror(errno));
+    cbn_error_set(err, errlen, "%s: cannot open: %s", display, strerror(errno));
     return CBN_EIO;
   }
   struct jobs_reader *r = cbn_xcalloc(1, sizeof(*r));
@@ -118,7 +105,7 @@ int jobs_reader_open(const char *path, const char *display, char delim,
   strbuf_init(&r->arena, 256);
   reset_state(r);
   if (parser_start(r) < 0) {
-    errf(err, errlen, "%s: out of memory", display);
+    cbn_error_set(err, errlen, "%s: out of memory", display);
     jobs_reader_free(r);
     return CBN_ENOMEM;
   }
@@ -148,7 +135,7 @@ const char *jobs_reader_display(const struct jobs_reader *r) { return r->display
 int jobs_reader_rewind(struct jobs_reader *r, char *err, size_t errlen)
 {
   if (fseek(r->fp, 0, SEEK_SET) != 0) {
-    errf(err, errlen, "%s: cannot read the file a second time: %s", r->display,
+    cbn_error_set(err, errlen, "%s: cannot read the file a second time: %s", r->display,
          strerror(errno));
     r->failed = 1;
     return CBN_EIO;
@@ -159,7 +146,7 @@ int jobs_reader_rewind(struct jobs_reader *r, char *err, size_t errlen)
   r->parser_live = 0;
   reset_state(r);
   if (parser_start(r) < 0) {
-    errf(err, errlen, "%s: out of memory", r->display);
+    cbn_error_set(err, errlen, "%s: out of memory", r->display);
     r->failed = 1;
     return CBN_ENOMEM;
   }
@@ -237,7 +224,7 @@ static int fail(struct jobs_reader *r, int code)
 
 static int too_big(struct jobs_reader *r, char *err, size_t errlen)
 {
-  errf(err, errlen,
+  cbn_error_set(err, errlen,
        "%s:%zu: the record is longer than %d bytes (is the quote opened on line %zu "
        "closed?)",
        r->display, r->rec_line, JOBS_READER_RECORD_MAX, open_quote_line(r));
@@ -248,7 +235,7 @@ static int fill_chunk(struct jobs_reader *r, char *err, size_t errlen)
 {
   size_t n = fread(r->chunk, 1, JOBS_READER_CHUNK, r->fp);
   if (n < JOBS_READER_CHUNK && ferror(r->fp)) {
-    errf(err, errlen, "%s:%zu: read error: %s", r->display, r->cur_line, strerror(errno));
+    cbn_error_set(err, errlen, "%s:%zu: read error: %s", r->display, r->cur_line, strerror(errno));
     return fail(r, CBN_EIO);
   }
   if (n < JOBS_READER_CHUNK)
@@ -268,7 +255,7 @@ int jobs_reader_next(struct jobs_reader *r, const struct jobs_record **rec, char
 {
   *rec = NULL;
   if (r->failed) {
-    errf(err, errlen, "%s: the reader already failed", r->display);
+    cbn_error_set(err, errlen, "%s: the reader already failed", r->display);
     return CBN_EINVAL;
   }
   for (;;) {
@@ -285,11 +272,11 @@ int jobs_reader_next(struct jobs_reader *r, const struct jobs_record **rec, char
       r->feed_line = r->cur_line;
       if (csv_fini(&r->parser, on_field, on_record, r) != 0) {
         if (csv_error(&r->parser) == CSV_EPARSE) {
-          errf(err, errlen, "%s:%zu: the quoted field that starts on this line is never closed",
+          cbn_error_set(err, errlen, "%s:%zu: the quoted field that starts on this line is never closed",
                r->display, open_quote_line(r));
           return fail(r, CBN_EPARSE);
         }
-        errf(err, errlen, "%s:%zu: out of memory", r->display, r->cur_line);
+        cbn_error_set(err, errlen, "%s:%zu: out of memory", r->display, r->cur_line);
         return fail(r, CBN_ENOMEM);
       }
       if (r->overflow)
@@ -333,7 +320,7 @@ int jobs_reader_next(struct jobs_reader *r, const struct jobs_record **rec, char
     size_t fed = csv_parse(&r->parser, start, len, on_field, on_record, r);
     if (fed != len) {
       if (csv_error(&r->parser) == CSV_EPARSE) {
-        errf(err, errlen,
+        cbn_error_set(err, errlen,
              "%s:%zu: malformed quoting: a '\"' inside an unquoted field, or text after a "
              "closing quote (quote the whole field and double its quotes)",
              r->display, r->cur_line);
@@ -341,7 +328,7 @@ int jobs_reader_next(struct jobs_reader *r, const struct jobs_record **rec, char
       }
       if (csv_error(&r->parser) == CSV_ETOOBIG)
         return too_big(r, err, errlen);
-      errf(err, errlen, "%s:%zu: out of memory", r->display, r->cur_line);
+      cbn_error_set(err, errlen, "%s:%zu: out of memory", r->display, r->cur_line);
       return fail(r, CBN_ENOMEM);
     }
     r->chunk_pos += len;

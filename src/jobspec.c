@@ -60,19 +60,6 @@ struct jobspec {
   EVP_MD_CTX *md_domain; /* SHA-256 with TOKEN_DOMAIN and its NUL absorbed */
 };
 
-static void errf(char *err, size_t errlen, const char *fmt, ...)
-  __attribute__((format(printf, 3, 4)));
-
-static void errf(char *err, size_t errlen, const char *fmt, ...)
-{
-  va_list ap;
-  if (!err || !errlen)
-    return;
-  va_start(ap, fmt);
-  vsnprintf(err, errlen, fmt, ap);
-  va_end(ap);
-}
-
 static void warnf(struct jobspec *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 static void warnf(struct jobspec *s, const char *fmt, ...)
@@ -298,12 +285,12 @@ static int parse_header(struct jobspec *s, const struct jobs_record *rec, char *
   const char *file = s->display;
   size_t line = rec->line;
   if (rec->has_nul) {
-    errf(err, errlen, "%s:%zu: the header contains a NUL byte", file, line);
+    cbn_error_set(err, errlen, "%s:%zu: the header contains a NUL byte", file, line);
     return CBN_EPARSE;
   }
   for (size_t i = 0; i < rec->nfields; i++) {
     if (!rowcheck_utf8(rec->fields[i], rec->lens[i], NULL)) {
-      errf(err, errlen, "%s:%zu: the header is not well-formed UTF-8 (column %zu)", file, line,
+      cbn_error_set(err, errlen, "%s:%zu: the header is not well-formed UTF-8 (column %zu)", file, line,
            i + 1);
       return CBN_EPARSE;
     }
@@ -320,7 +307,7 @@ static int parse_header(struct jobspec *s, const struct jobs_record *rec, char *
       c->kind = JOBSPEC_PARAM;
       for (size_t k = 0; k < i; k++) {
         if (s->columns[k].kind == JOBSPEC_PARAM && !strcmp(s->columns[k].param, c->param)) {
-          errf(err, errlen,
+          cbn_error_set(err, errlen,
                "%s:%zu: columns %zu '%s' and %zu '%s' are the same parameter '%s'", file, line,
                k + 1, s->columns[k].name, i + 1, c->name, c->param);
           return CBN_EPARSE;
@@ -347,7 +334,7 @@ static int parse_header(struct jobspec *s, const struct jobs_record *rec, char *
       list_columns(&sb, s);
       if (s->ncolumns == 1 && strpbrk(s->columns[0].name, ",;\t"))
         strbuf_addstr(&sb, " (is --delimiter right?)");
-      errf(err, errlen, "%s", sb.buf);
+      cbn_error_set(err, errlen, "%s", sb.buf);
       strbuf_release(&sb);
       return CBN_EPARSE;
     }
@@ -402,7 +389,7 @@ int jobspec_open(const char *path, const char *display, char delim, jobspec_warn
   if (!s->sha256 || !s->md || !s->md_domain ||
       EVP_DigestInit_ex2(s->md_domain, s->sha256, NULL) != 1 ||
       EVP_DigestUpdate(s->md_domain, TOKEN_DOMAIN, sizeof(TOKEN_DOMAIN)) != 1) {
-    errf(err, errlen, "%s: cannot set up SHA-256", s->display);
+    cbn_error_set(err, errlen, "%s: cannot set up SHA-256", s->display);
     rc = CBN_ECRYPTO;
     goto err;
   }
@@ -410,7 +397,7 @@ int jobspec_open(const char *path, const char *display, char delim, jobspec_warn
   if (rc < 0)
     goto err;
   if (rc == 0) {
-    errf(err, errlen,
+    cbn_error_set(err, errlen,
          "%s:1: no header: the file is empty or blank; its first line must name the "
          "columns (CenId, RegionId, ProjectName, LogStoreName, ...)",
          s->display);
@@ -480,7 +467,7 @@ int jobspec_rewind(struct jobspec *s, char *err, size_t errlen)
   for (size_t i = 0; same && i < s->ncolumns; i++)
     same = !strcmp(rec->fields[i], s->columns[i].name);
   if (!same) {
-    errf(err, errlen, "%s:%zu: the header changed while the file was being read", s->display,
+    cbn_error_set(err, errlen, "%s:%zu: the header changed while the file was being read", s->display,
          s->header_line);
     return CBN_EPARSE;
   }
@@ -611,7 +598,7 @@ int jobspec_next(struct jobspec *s, struct job *j, char *err, size_t errlen)
     return rc;
   rc = check_row(s, rec, token);
   if (rc < -1) {
-    errf(err, errlen, "%s:%zu: SHA-256 failed", s->display, rec->line);
+    cbn_error_set(err, errlen, "%s:%zu: SHA-256 failed", s->display, rec->line);
     return rc;
   }
   j->index = s->next_index++;
@@ -659,7 +646,7 @@ int jobspec_validate(struct jobspec *s, const struct jobspec_callbacks *cb,
         cb->invalid(cb->ctx, index, rec->line, s->full.buf);
       }
     } else {
-      errf(err, errlen, "%s:%zu: SHA-256 failed", s->display, rec->line);
+      cbn_error_set(err, errlen, "%s:%zu: SHA-256 failed", s->display, rec->line);
     }
   }
   if (counts)

@@ -121,22 +121,14 @@ struct emu *emu_new(const struct emu_config *cfg)
   return e;
 }
 
-static void wipe_free(char *s)
-{
-  if (s) {
-    OPENSSL_cleanse(s, strlen(s));
-    free(s);
-  }
-}
-
 void emu_free(struct emu *e)
 {
   if (!e)
     return;
   for (size_t i = 0; i < e->nkeys; i++) {
     free(e->keys[i].id);
-    wipe_free(e->keys[i].secret);
-    wipe_free(e->keys[i].sts_token);
+    cbn_free_secret(e->keys[i].secret);
+    cbn_free_secret(e->keys[i].sts_token);
   }
   free(e->keys);
   emu_index_release(&e->cens);

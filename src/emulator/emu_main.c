@@ -138,10 +138,7 @@ static int read_pem(const char *path, char **out)
 static void free_pems(char *cert, char *key)
 {
   free(cert);
-  if (key) {
-    memset(key, 0, strlen(key));
-    free(key);
-  }
+  cbn_free_secret(key);
 }
 
 static int write_state(struct emu *e, const char *path)
