@@ -7,8 +7,8 @@
 #include <string.h>
 
 #define DUPSET_MIN_CAPACITY 16 /* slots a shard starts with */
-/* Grow when the load would pass 90/100; grow by 6/5. */
-#define DUPSET_LOAD_NUM 90
+/* Grow when the load would pass 92/100; grow by 9/8. */
+#define DUPSET_LOAD_NUM 92
 #define DUPSET_LOAD_DEN 100
 #define WORDS 3 /* uint32_t words a slot */
 
@@ -117,7 +117,7 @@ static void grow(struct dupset_shard *s)
 {
   size_t old_capacity = s->capacity;
   uint32_t *old = s->slots;
-  size_t capacity = old_capacity ? old_capacity + old_capacity / 5 : DUPSET_MIN_CAPACITY;
+  size_t capacity = old_capacity ? old_capacity + old_capacity / 8 : DUPSET_MIN_CAPACITY;
   if (capacity > UINT32_MAX)
     cbn_die_nomem(); /* home_of needs capacity < 2^32: 48 GB of table */
   s->slots = cbn_xcalloc(capacity * WORDS, sizeof(*s->slots));

@@ -18,8 +18,9 @@
  * insert that meets an entry closer to its own home takes that slot and
  * carries the displaced entry on. That keeps probe sequences short and lets
  * a failed lookup stop early, so a shard can run nearly full: it grows by
- * 1.2x when an insert would pass a load of 0.9, after which its load is
- * 0.75, so the set costs between 12/0.9 = 13.3 and 12/0.75 = 16 bytes a row.
+ * 9/8 when an insert would pass a load of 0.92, after which its load is
+ * 0.82, so the set costs between 12/0.92 = 13.0 and 12/0.82 = 14.7 bytes a
+ * row (leaving room under the 16-byte cap for everything else that grows).
  * A {digest, line} pair of 16 bytes would need a load of 1 to meet the cap,
  * and a digest-only table would have to re-read the file to name the
  * earlier line. Shards are why the cap also holds at the peak: a growth
