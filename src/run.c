@@ -118,7 +118,7 @@ static void on_warning(void *ctx, const char *message)
 
 struct pass1 {
   struct run *r;
-  size_t old_rows, old_created, old_created_same_token;
+  size_t old_created, old_created_same_token; /* --resume: rows the old file says created */
 };
 
 static void pass1_invalid(void *ctx, size_t index, size_t line, const char *message)
@@ -129,8 +129,7 @@ static void pass1_invalid(void *ctx, size_t index, size_t line, const char *mess
     fprintf(stderr, "cbn-batch: %s\n", message);
   if (p->r->resume) {
     struct resume_row row;
-    if (resume_next(p->r->resume, &row))
-      p->old_rows++;
+    resume_next(p->r->resume, &row); /* keep the two files in step */
   }
 }
 
@@ -141,7 +140,6 @@ static void pass1_valid(void *ctx, size_t index, size_t line, const char *token)
   if (p->r->resume) {
     struct resume_row row;
     if (resume_next(p->r->resume, &row)) {
-      p->old_rows++;
       if (row.status == JOB_CREATED) {
         p->old_created++;
         if (row.client_token && !strcmp(row.client_token, token))
@@ -568,6 +566,14 @@ int run_batch(const struct run_options *o)
     goto out;
   }
   if (r.resume) {
+    struct resume_row extra;
+    if (resume_next(r.resume, &extra)) {
+      say(&r, 0,
+          "%s: has more rows than %s (row at line %zu and after); it was written for another "
+          "jobs file: choose another results file, or --overwrite to replace it",
+          o->output_path, o->jobs_path, extra.line);
+      goto out;
+    }
     if (p1.old_created > 0 && p1.old_created_same_token == 0) {
       say(&r, 0,
           "%s: was not written for %s (none of its created rows matches a row here); "
