@@ -164,6 +164,18 @@ def test_existing_results_refused(s):
     expect(r.returncode == 2 and "not written for" in r.stderr, "other jobs file refused",
            r.stderr)
     expect(open(out, "rb").read() == before and requests == 0, "untouched, nothing sent")
+    # ... and so is one with more rows than the jobs file (same columns)
+    five, short, res5 = s.path("e5.csv"), s.path("e3.csv"), s.path("e5-res.csv")
+    rows = job_rows(5, cen="cen-more{:06d}")
+    write_jobs(five, rows)
+    write_jobs(short, rows[:3])
+    with Emulator() as emu:
+        r = run_batch([five, "-o", res5, "--endpoint", emu.url, "--progress", "none"])
+        expect(r.returncode == 0, "five rows created", r.stderr)
+        before = open(res5, "rb").read()
+        r = run_batch([short, "-o", res5, "--endpoint", emu.url, "--resume", "--progress", "none"])
+    expect(r.returncode == 2 and "more rows than" in r.stderr, "longer results refused", r.stderr)
+    expect(open(res5, "rb").read() == before, "untouched")
 
 
 def test_unwritable_output_before_any_request(s):
