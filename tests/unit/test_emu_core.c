@@ -2,6 +2,7 @@
  * through emu_handle with no HTTP: every code, status and the check order. */
 #include "cbn_error.h"
 #include "check.h"
+#include "fixtures.h"
 #include "emu.h"
 #include "params.h"
 #include "sign.h"
@@ -19,18 +20,10 @@ static int nonce_seq;
 /* A complete, unsigned request for action at ts with a fresh nonce. */
 static void base(struct params *p, const char *action, time_t ts)
 {
-  char t[SIGN_TIMESTAMP_LEN], n[32];
+  char n[32];
   params_init(p);
-  sign_timestamp(t, ts);
   snprintf(n, sizeof(n), "nonce-%d", ++nonce_seq);
-  params_set(p, "Action", action);
-  params_set(p, "Version", "2017-09-12");
-  params_set(p, "Format", "JSON");
-  params_set(p, "AccessKeyId", "testid");
-  params_set(p, "SignatureMethod", "HMAC-SHA1");
-  params_set(p, "SignatureVersion", "1.0");
-  params_set(p, "SignatureNonce", n);
-  params_set(p, "Timestamp", t);
+  fixture_common(p, action, n, ts);
 }
 
 static void create_params(struct params *p, const char *cen, const char *token)

@@ -3,6 +3,7 @@
  * sends requests signed by the project's signer through libcurl, and stops
  * it (SIGTERM; the kernel kills it too if this test dies: PR_SET_PDEATHSIG). */
 #include "check.h"
+#include "fixtures.h"
 #include "params.h"
 #include "sign.h"
 #include "strbuf.h"
@@ -138,18 +139,10 @@ static const char *jstr(const struct reply *r, const char *name)
 /* A CreateFlowlog request's parameters, fresh nonce, Timestamp at ts. */
 static void create_params(struct params *p, const char *cen, const char *token, time_t ts)
 {
-  char t[SIGN_TIMESTAMP_LEN], n[48];
+  char n[48];
   params_init(p);
-  sign_timestamp(t, ts);
   snprintf(n, sizeof(n), "%ld-%d", (long)getpid(), ++nonce_seq);
-  params_set(p, "Action", "CreateFlowlog");
-  params_set(p, "Version", "2017-09-12");
-  params_set(p, "Format", "JSON");
-  params_set(p, "AccessKeyId", "testid");
-  params_set(p, "SignatureMethod", "HMAC-SHA1");
-  params_set(p, "SignatureVersion", "1.0");
-  params_set(p, "SignatureNonce", n);
-  params_set(p, "Timestamp", t);
+  fixture_common(p, "CreateFlowlog", n, ts);
   params_set(p, "CenId", cen);
   params_set(p, "RegionId", "cn-hangzhou");
   params_set(p, "ProjectName", "flowlog-project");

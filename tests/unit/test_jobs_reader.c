@@ -2,6 +2,7 @@
  * with the shapes Excel exports produce. */
 #include "cbn_error.h"
 #include "check.h"
+#include "fixtures.h"
 #include "jobs_reader.h"
 
 #include <stdio.h>
@@ -10,16 +11,10 @@
 #include <unistd.h>
 
 static char tmpdir[64];
-static char path[128];
-
-/* Write len bytes of data to the temp file; return its path. */
+static char path[128]; /* scratch for the larger files a test writes itself */
 static const char *write_file(const char *data, size_t len)
 {
-  snprintf(path, sizeof(path), "%s/jobs.csv", tmpdir);
-  FILE *fp = fopen(path, "wb");
-  fwrite(data, 1, len, fp);
-  fclose(fp);
-  return path;
+  return fixture_write(tmpdir, data, len);
 }
 
 #define WRITE(lit) write_file(lit, sizeof(lit) - 1)

@@ -2,6 +2,7 @@
  * duplicates, ClientToken derivation, and both passes over the same file. */
 #include "cbn_error.h"
 #include "check.h"
+#include "fixtures.h"
 #include "jobspec.h"
 #include "strbuf.h"
 
@@ -14,15 +15,10 @@
 #define SAMPLES CBN_TEST_DATA_DIR "/../../samples/"
 
 static char tmpdir[64];
-static char path[128];
-
+static char path[128]; /* scratch for the larger files a test writes itself */
 static const char *write_file(const char *data, size_t len)
 {
-  snprintf(path, sizeof(path), "%s/jobs.csv", tmpdir);
-  FILE *fp = fopen(path, "wb");
-  fwrite(data, 1, len, fp);
-  fclose(fp);
-  return path;
+  return fixture_write(tmpdir, data, len);
 }
 
 #define WRITE(lit) write_file(lit, sizeof(lit) - 1)
