@@ -177,31 +177,33 @@ static struct param *sorted_items(const struct params *request)
   return items;
 }
 
-int jobspec_derive_token(const struct params *request, char out[JOB_TOKEN_MAX])
+/* SHA-256 of a request's encoding (with or without its ClientToken). */
+static int hash_request(const struct params *request, int with_token, unsigned char h[32])
 {
   struct strbuf enc = STRBUF_INIT;
-  unsigned char h[32];
   struct param *items = sorted_items(request);
-  encode(&enc, items, request->n, 0);
+  encode(&enc, items, request->n, with_token);
   int rc = sha256(enc.buf, enc.len, h);
-  if (!rc)
-    token_from_hash(h, out);
   free(items);
   strbuf_release(&enc);
   return rc;
 }
 
+int jobspec_derive_token(const struct params *request, char out[JOB_TOKEN_MAX])
+{
+  unsigned char h[32];
+  int rc = hash_request(request, 0, h);
+  if (!rc)
+    token_from_hash(h, out);
+  return rc;
+}
+
 int jobspec_request_digest(const struct params *request, uint64_t *digest)
 {
-  struct strbuf enc = STRBUF_INIT;
   unsigned char h[32];
-  struct param *items = sorted_items(request);
-  encode(&enc, items, request->n, 1);
-  int rc = sha256(enc.buf, enc.len, h);
+  int rc = hash_request(request, 1, h);
   if (!rc)
     *digest = digest_from_hash(h);
-  free(items);
-  strbuf_release(&enc);
   return rc;
 }
 
