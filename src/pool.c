@@ -52,23 +52,21 @@ static int nap(struct pool *p, int64_t ms)
   return should_quit(p);
 }
 
-/* Finish a row that will not be (re)sent: not-run, keeping the last error. */
-static void finish_not_run(struct pool *p, struct job *j)
+void pool_finish_not_run(struct pool *p, struct job *j)
 {
   j->result.status = JOB_NOT_RUN;
-  if (!j->result.error_code) {
-    if (atomic_load(&p->fatal)) {
-      char code[64], msg[512];
-      pool_fatal(p, code, sizeof(code), msg, sizeof(msg));
-      job_result_set(&j->result.error_code, "BatchAborted");
-      char text[700];
-      snprintf(text, sizeof(text), "not sent: the batch stopped on %s; resume with --resume", code);
-      job_result_set(&j->result.error_message, text);
-    } else {
-      job_result_set(&j->result.error_code, "Interrupted");
-      job_result_set(&j->result.error_message,
-                     "not sent: the run was interrupted; resume with --resume");
-    }
+  if (j->result.error_code)
+    return; /* keep the last attempt's error */
+  char code[64], msg[512];
+  if (p && pool_fatal(p, code, sizeof(code), msg, sizeof(msg))) {
+    char text[700];
+    snprintf(text, sizeof(text), "not sent: the batch stopped on %s; resume with --resume", code);
+    job_result_set(&j->result.error_code, RETRY_CODE_BATCH_ABORTED);
+    job_result_set(&j->result.error_message, text);
+  } else {
+    job_result_set(&j->result.error_code, RETRY_CODE_INTERRUPTED);
+    job_result_set(&j->result.error_message,
+                   "not sent: the run was interrupted; resume with --resume");
   }
 }
 
@@ -125,7 +123,7 @@ static void process(struct worker *w, struct job *j)
   const struct pool_config *cfg = &p->cfg;
   for (int attempt = 1;; attempt++) {
     if (should_quit(p) || wait_for_slot(p)) {
-      finish_not_run(p, j);
+      pool_finish_not_run(p, j);
       return;
     }
     strbuf_reset(&w->body);
@@ -146,7 +144,7 @@ static void process(struct worker *w, struct job *j)
       /* Abandoned on the wire: the server may or may not have created it;
        * the ClientToken makes a resume safe either way. */
       j->result.status = JOB_NOT_RUN;
-      job_result_set(&j->result.error_code, "Interrupted");
+      job_result_set(&j->result.error_code, RETRY_CODE_INTERRUPTED);
       job_result_set(&j->result.error_message,
                      "abandoned while in flight (second signal); resume with --resume");
       return;
@@ -204,7 +202,7 @@ static void process(struct worker *w, struct job *j)
                                         next_random(w)));
     stats_retry_end(p->stats);
     if (stopped) {
-      finish_not_run(p, j);
+      pool_finish_not_run(p, j);
       return;
     }
   }
@@ -219,7 +217,7 @@ static void *worker_main(void *arg)
   struct job *j;
   while ((j = workq_pop(p->in))) {
     if (should_quit(p))
-      finish_not_run(p, j);
+      pool_finish_not_run(p, j);
     else
       process(w, j);
     stats_row_done(p->stats, j->result.status);

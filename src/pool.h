@@ -29,6 +29,7 @@
 #include <pthread.h>
 #include <stdatomic.h>
 
+struct job;
 struct workq;
 struct outbox;
 struct ratelimit;
@@ -70,6 +71,12 @@ void pool_abandon(struct pool *p);
 /* Wait for every worker to end (the queue must be closed first) and free
  * the threads and clients. */
 void pool_join(struct pool *p);
+/* Finish a row that will not be (re)sent: status not-run, and unless the
+ * row already carries an error from an earlier attempt, why: BatchAborted
+ * naming the fatal code, or Interrupted. p may be NULL (no pool: a signal
+ * before or without sending). */
+void pool_finish_not_run(struct pool *p, struct job *j);
+
 /* 1 if a batch-fatal answer stopped the pool; code/message then say which
  * and what to fix. */
 int pool_fatal(struct pool *p, char *code, size_t codelen, char *message, size_t msglen);

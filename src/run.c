@@ -297,22 +297,6 @@ static void plan_line(struct run *r, struct job *j)
   strbuf_release(&b);
 }
 
-static void mark_not_run(struct run *r, struct job *j)
-{
-  j->result.status = JOB_NOT_RUN;
-  char code[64], msg[512];
-  if (r->pool_started && pool_fatal(&r->pool, code, sizeof(code), msg, sizeof(msg))) {
-    char text[700];
-    snprintf(text, sizeof(text), "not sent: the batch stopped on %s; resume with --resume", code);
-    job_result_set(&j->result.error_code, RETRY_CODE_BATCH_ABORTED);
-    job_result_set(&j->result.error_message, text);
-  } else {
-    job_result_set(&j->result.error_code, RETRY_CODE_INTERRUPTED);
-    job_result_set(&j->result.error_message,
-                   "not sent: the run was interrupted; resume with --resume");
-  }
-}
-
 static int stopping(struct run *r)
 {
   return atomic_load(&run_signals) > 0 ||
@@ -346,7 +330,7 @@ static void *dispatcher_main(void *arg)
       j->result.status = JOB_DRY_RUN;
       finish_here(r, j);
     } else if (stopping(r) || workq_push(&r->q, j) < 0) {
-      mark_not_run(r, j);
+      pool_finish_not_run(r->pool_started ? &r->pool : NULL, j);
       finish_here(r, j);
     }
   }
