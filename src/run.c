@@ -187,6 +187,21 @@ static void fsync_dir_of(const char *path)
   free(copy);
 }
 
+/* 1 if the jobs file's first line ends with CRLF (a Windows/Excel export):
+ * the results then use CRLF too, so they diff cleanly against the input. */
+static int input_uses_crlf(const char *path)
+{
+  FILE *f = fopen(path, "rb");
+  int c, prev = 0, crlf = 0;
+  if (!f)
+    return 0;
+  while ((c = fgetc(f)) != EOF && c != '\n')
+    prev = c;
+  crlf = c == '\n' && prev == '\r';
+  fclose(f);
+  return crlf;
+}
+
 /* Open where the results go: stdout, the output itself, or (resume) a
  * temporary file beside it that replaces it atomically at the end. */
 static int open_output(struct run *r)
@@ -213,7 +228,7 @@ static int open_output(struct run *r)
       return -1;
     }
   }
-  unsigned flags = 0;
+  unsigned flags = input_uses_crlf(r->o->jobs_path) ? RESULTS_WRITER_CRLF : 0;
   if (results_writer_init(&r->writer, r->out, r->o->delimiter, (const char *const *)r->header,
                           r->ncols, flags) < 0)
     return -1;

@@ -152,6 +152,9 @@ def test_semicolon_excel_export_and_results_as_jobs(s):
         r = run_batch([jobs, "-o", out, "--endpoint", emu.url, "--delimiter", ";",
                        "--progress", "none"])
         expect(r.returncode == 0, "excel export accepted", r.returncode, r.stderr)
+        raw = open(out, "rb").read()
+        expect(raw.count(b"\r\n") >= 3 and b"\n" not in raw.replace(b"\r\n", b""),
+               "CRLF input gives CRLF results (line ends inside quotes kept)", raw[:200])
         res = read_results(out, delimiter=";")
         expect(len(res) == 2 and res[0]["Notes"] == 'two\r\nlines; and "quotes"',
                "quoted newline and doubled quotes carried through", res)
