@@ -204,10 +204,54 @@ def test_credentials_sts_profile_and_missing(s):
         expect(emu.state()["counters"]["requests"] == 9, "only the three good runs sent")
 
 
+def test_broken_server_answers_are_errors_not_crashes(s):
+    """What a broken endpoint (not the API) answers: a body over the 1 MiB cap, an HTML error
+    page, and 200 with no FlowLogId. A tiny hostile server (out of process) stands in for it;
+    the emulator only answers like the real API."""
+    import http.server
+    import threading
+
+    answers = {"cen-big": (200, b"{" + b" " * (2 * 1024 * 1024) + b"}"),
+               "cen-html": (502, b"<html>Bad Gateway</html>"),
+               "cen-empty": (200, b"{}")}
+
+    class Hostile(http.server.BaseHTTPRequestHandler):
+        def do_POST(self):
+            body = self.rfile.read(int(self.headers.get("Content-Length", 0))).decode()
+            code, payload = next(v for k, v in answers.items() if "CenId=" + k in body)
+            self.send_response(code)
+            self.send_header("Content-Length", str(len(payload)))
+            self.end_headers()
+            self.wfile.write(payload)
+
+        def log_message(self, *a):
+            pass
+
+    srv = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Hostile)
+    threading.Thread(target=srv.serve_forever, daemon=True).start()
+    jobs, out = s.path("hostile.csv"), s.path("hostile-res.csv")
+    write_jobs(jobs, [[cen, "cn-hangzhou", "proj", "store", "flow-a", "Broken server", "x"]
+                      for cen in answers])
+    try:
+        r = run_batch([jobs, "-o", out, "--endpoint", "http://127.0.0.1:%d" % srv.server_port,
+                       "--max-attempts", "2", "--progress", "none", "--rate", "100"])
+    finally:
+        srv.shutdown()
+    expect(r.returncode == 1, "exit 1: rows failed, no crash", r.returncode, r.stderr[-2000:])
+    res = read_results(out)
+    expect([x["Status"] for x in res] == ["failed"] * 3, "every row failed",
+           [x["Status"] for x in res])
+    expect(all(x["ErrorCode"] == "InvalidResponse" for x in res), "InvalidResponse",
+           [(x["ErrorCode"], x["ErrorMessage"]) for x in res])
+    expect("larger than" in res[0]["ErrorMessage"] and "HTTP 502" in res[1]["ErrorMessage"],
+           "the message says what was wrong", [x["ErrorMessage"] for x in res])
+
+
 if __name__ == "__main__":
     Suite().run([test_usage_errors, test_200_rows_all_created_and_match_emulator,
                  test_invalid_row_sends_nothing, test_api_rejection_fails_row_others_created,
                  test_throttling_and_503_retried_to_success,
                  test_dry_run_sends_nothing_and_hides_secret, test_skip_invalid_sends_the_valid_rows,
                  test_semicolon_excel_export_and_results_as_jobs,
-                 test_credentials_sts_profile_and_missing])
+                 test_credentials_sts_profile_and_missing,
+                 test_broken_server_answers_are_errors_not_crashes])
