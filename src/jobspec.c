@@ -454,7 +454,6 @@ int jobspec_find_column(const struct jobspec *s, const char *name)
   return -1;
 }
 
-size_t jobspec_header_line(const struct jobspec *s) { return s->header_line; }
 
 int jobspec_rewind(struct jobspec *s, char *err, size_t errlen)
 {

@@ -105,9 +105,6 @@ const struct jobspec_column *jobspec_columns(const struct jobspec *s, size_t *nc
 /* The index of the column named name (case-insensitive) or -1. */
 int jobspec_find_column(const struct jobspec *s, const char *name);
 
-/* Line of the header record. */
-size_t jobspec_header_line(const struct jobspec *s);
-
 /* Start again at the first data row, with an empty duplicate set. Returns 0
  * or a negative CBN_E* with err filled (the file cannot be re-read, or its
  * header changed: CBN_EPARSE). */

@@ -6,7 +6,6 @@
 
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 
 void params_init(struct params *p)
 {
@@ -59,14 +58,6 @@ const char *params_get(const struct params *p, const char *name)
 {
   for (size_t i = 0; i < p->n; i++)
     if (!strcmp(p->items[i].name, name))
-      return p->items[i].value;
-  return NULL;
-}
-
-const char *params_get_ci(const struct params *p, const char *name)
-{
-  for (size_t i = 0; i < p->n; i++)
-    if (!strcasecmp(p->items[i].name, name))
       return p->items[i].value;
   return NULL;
 }

@@ -36,8 +36,6 @@ void params_add(struct params *p, const char *name, const char *value);
 void params_set(struct params *p, const char *name, const char *value);
 /* The value of name (exact match), or NULL. Borrowed: valid until the list changes. */
 const char *params_get(const struct params *p, const char *name);
-/* The value of name compared case-insensitively, or NULL. */
-const char *params_get_ci(const struct params *p, const char *name);
 /* Remove name (exact match); returns 1 if it was there. */
 int params_remove(struct params *p, const char *name);
 /* Sort by name in byte order (strcmp); stable for equal names. */

@@ -69,7 +69,6 @@ struct run {
   char **header;               /* borrowed column names, for the writer/resume */
   struct credentials cred;
   struct api_key key;
-  int placeholder_key;         /* dry run without credentials */
   /* output */
   FILE *out;
   char *tmp_path;              /* resume: written here, renamed over output at the end */
@@ -469,7 +468,6 @@ static int load_credentials(struct run *r)
     /* A plan needs no account: sign with a placeholder and say so. */
     r->key.access_key_id = "DRY-RUN-NO-CREDENTIALS";
     r->key.access_key_secret = "dry-run";
-    r->placeholder_key = 1;
     say(r, 1, "dry run without credentials: requests are signed with a placeholder key");
     return 0;
   }
